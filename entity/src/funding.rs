@@ -1,0 +1,29 @@
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "fundings")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub external_ids: Json,
+    pub sources: Json,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub notes: Option<String>,
+    pub project_id: Uuid,
+    pub funder_id: Uuid,
+    pub scheme: Option<String>,
+    pub instrument: Option<String>,
+    /// The amount in integer minor units of `currency` (exact; never a float).
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub period: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

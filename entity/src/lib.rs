@@ -1,0 +1,19 @@
+//! SeaORM entities: one table per resource, plus the index tables the store maintains beside them
+//! (`refs`, `external_ids`, `project_sectors`) and the change feed (`changes`).
+//!
+//! Every resource table shares the columns `id`, `version`, `created_at`, `updated_at`, `external_ids`,
+//! `sources` and `notes`. List-valued fields are JSON columns; the store mirrors the ones that are
+//! queried (references, external ids, sectors) into the index tables in the same transaction.
+
+pub mod agreement;
+pub mod change;
+pub mod city;
+pub mod exchange;
+pub mod external_id;
+pub mod funding;
+pub mod indicator;
+pub mod organization;
+pub mod partnership;
+pub mod project;
+pub mod project_sector;
+pub mod reference;

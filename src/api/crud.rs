@@ -1,0 +1,171 @@
+//! The request handling shared by every resource: list, read, create, upsert, merge-patch, delete.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::extract::{parse_json_value, IfMatch, ListQuery};
+use crate::domain::{Body, Record};
+use crate::error::ApiError;
+use crate::store::{ListRequest, Resource, Store};
+
+/// One page of a list.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A strong ETag over a response body, for responses that have no version of their own.
+pub fn body_etag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether `If-None-Match` already names `etag`.
+fn not_modified(request: &HttpRequest, etag: &str) -> bool {
+    request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .split(',')
+                .any(|tag| tag.trim() == "*" || tag.trim().trim_start_matches("W/") == etag)
+        })
+}
+
+/// A 200 JSON response with its ETag, or a 304 if the client has it already.
+pub fn json_with_etag(request: &HttpRequest, body: Vec<u8>, etag: String) -> HttpResponse {
+    if not_modified(request, &etag) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::ETAG, etag))
+        .body(body)
+}
+
+fn version_etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+fn location<R: Resource>(id: Uuid) -> String {
+    format!("/v1/{}/{id}", R::Body::KIND.collection())
+}
+
+fn record_response<B: Body>(mut response: actix_web::HttpResponseBuilder, record: &Record<B>) -> HttpResponse {
+    response
+        .insert_header((header::ETAG, version_etag(record.meta.version)))
+        .json(record)
+}
+
+pub async fn list<R: Resource>(
+    store: &Store,
+    request: &HttpRequest,
+    query: ListQuery<R::Filter>,
+) -> Result<HttpResponse, ApiError> {
+    let page = store
+        .list::<R>(ListRequest {
+            filter: query.filter,
+            limit: query.limit,
+            cursor: query.page.cursor,
+            sort: query.page.sort,
+        })
+        .await?;
+    let body = serde_json::to_vec(&Page {
+        items: page.items,
+        next_cursor: page.next_cursor.clone(),
+    })
+    .map_err(|error| ApiError::Internal(error.into()))?;
+    let etag = body_etag(&body);
+    let mut response = json_with_etag(request, body, etag);
+    if let Some(cursor) = page.next_cursor {
+        let mut pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(request.query_string()).unwrap_or_default();
+        pairs.retain(|(key, _)| key != "cursor");
+        pairs.push(("cursor".into(), cursor));
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        let link = format!("<{}?{query}>; rel=\"next\"", request.path());
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
+}
+
+pub async fn get<R: Resource>(
+    store: &Store,
+    request: &HttpRequest,
+    id: Uuid,
+) -> Result<HttpResponse, ApiError> {
+    let record = store.get::<R>(id).await?;
+    let etag = version_etag(record.meta.version);
+    let body = serde_json::to_vec(&record).map_err(|error| ApiError::Internal(error.into()))?;
+    Ok(json_with_etag(request, body, etag))
+}
+
+pub async fn create<R: Resource>(store: &Store, body: R::Body) -> Result<HttpResponse, ApiError> {
+    let id = Uuid::now_v7();
+    let outcome = store.put::<R>(id, body, None, None).await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, location::<R>(id)));
+    Ok(record_response(response, &outcome.record))
+}
+
+pub async fn put<R: Resource>(
+    store: &Store,
+    id: Uuid,
+    body: R::Body,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let outcome = store.put::<R>(id, body, if_match.0, None).await?;
+    let response = if outcome.created {
+        let mut response = HttpResponse::Created();
+        response.insert_header((header::LOCATION, location::<R>(id)));
+        response
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(record_response(response, &outcome.record))
+}
+
+/// Applies a JSON Merge Patch (RFC 7396) to the record's body and writes the result as a whole, so the
+/// patched record passes the same checks as a new one.
+pub async fn patch<R: Resource>(
+    store: &Store,
+    id: Uuid,
+    patch: serde_json::Value,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    if !patch.is_object() {
+        return Err(ApiError::Unprocessable(vec![crate::domain::FieldError::new(
+            "",
+            "a merge patch must be a JSON object",
+        )]));
+    }
+    let current = store.get::<R>(id).await?;
+    let mut document =
+        serde_json::to_value(&current.data).map_err(|error| ApiError::Internal(error.into()))?;
+    json_patch::merge(&mut document, &patch);
+    let body: R::Body = parse_json_value(document)?;
+    // Without If-Match, the write still must not overwrite a change made since the read above.
+    let expected = if_match.0.unwrap_or(current.meta.version);
+    let outcome = store.put::<R>(id, body, Some(expected), None).await?;
+    Ok(record_response(HttpResponse::Ok(), &outcome.record))
+}
+
+pub async fn delete<R: Resource>(
+    store: &Store,
+    id: Uuid,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    store.delete::<R>(id, if_match.0, None).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,281 @@
+//! Request extractors that answer every mistake with a problem+json naming the field, instead of
+//! actix's plain-text errors.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::domain::{FieldError, PageParams, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::error::ApiError;
+
+/// The largest JSON body a write accepts, in bytes (app data; 1 MiB if unset).
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit(pub usize);
+
+/// Longest query string accepted.
+const MAX_QUERY_LENGTH: usize = 4096;
+
+/// A JSON pointer (RFC 6901) for a serde path.
+fn pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { variant } => Some(variant.clone()),
+            Segment::Unknown => None,
+        })
+        .map(|part| format!("/{}", part.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+/// The field an error is about: serde reports unknown and missing fields at their parent.
+fn field_error(parent: String, message: String) -> FieldError {
+    // serde_json ends data errors with the position; the pointer says more.
+    let message = match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message,
+    };
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    if let Some(name) = named("unknown field `") {
+        let expected = message.split_once(", expected ").map(|(_, e)| e).unwrap_or("");
+        return FieldError::new(
+            format!("{parent}/{name}"),
+            format!("is not a field here; expected {expected}"),
+        );
+    }
+    if let Some(name) = named("missing field `") {
+        return FieldError::new(format!("{parent}/{name}"), "is required");
+    }
+    FieldError::new(parent, message)
+}
+
+/// Reads a value of `T` out of JSON, naming the field of the first mistake.
+pub fn parse_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let parent = pointer(error.path());
+        ApiError::Unprocessable(vec![field_error(parent, error.into_inner().to_string())])
+    })
+}
+
+/// Parses a body: malformed JSON is a 400; well-formed JSON of the wrong shape is a 422.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let not_json = |error: serde_json::Error| ApiError::BadRequest {
+        detail: format!("the body is not valid JSON: {error}"),
+        errors: vec![FieldError::new("", format!("is not valid JSON: {error}"))],
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let parent = pointer(error.path());
+        let inner = error.into_inner();
+        if inner.is_data() {
+            ApiError::Unprocessable(vec![field_error(parent, inner.to_string())])
+        } else {
+            not_json(inner)
+        }
+    })?;
+    deserializer.end().map_err(not_json)?;
+    Ok(value)
+}
+
+/// The raw body of a JSON request, read up to the configured limit.
+pub struct JsonBytes(pub actix_web::web::Bytes);
+
+impl FromRequest for JsonBytes {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = request
+            .app_data::<BodyLimit>()
+            .map_or(1 << 20, |limit| limit.0);
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let declared_length = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let essence = content_type.split(';').next().unwrap_or("").trim();
+            if !(essence.eq_ignore_ascii_case("application/json")
+                || essence.to_ascii_lowercase().ends_with("+json"))
+            {
+                return Err(ApiError::UnsupportedMediaType(format!(
+                    "send the body as application/json, not `{content_type}`"
+                )));
+            }
+            if declared_length.is_some_and(|length| length > limit) {
+                return Err(ApiError::PayloadTooLarge(limit));
+            }
+            let mut body = actix_web::web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|error| {
+                    ApiError::bad_request("", format!("the body could not be read: {error}"))
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Self(body.freeze()))
+        })
+    }
+}
+
+/// A JSON body parsed into `T`.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = JsonBytes::from_request(request, payload);
+        Box::pin(async move { Ok(Self(parse_json(&bytes.await?.0)?)) })
+    }
+}
+
+/// The `{id}` of a path, which must be a UUID.
+pub struct PathId(pub Uuid);
+
+impl FromRequest for PathId {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let text = request.match_info().get("id").unwrap_or("");
+        std::future::ready(
+            text.parse::<Uuid>()
+                .map(Self)
+                .map_err(|_| ApiError::bad_request("id", format!("`{text}` is not a UUID"))),
+        )
+    }
+}
+
+/// Paging parameters and a resource's filters, from one query string. Unknown parameters are refused.
+pub struct ListQuery<F> {
+    pub page: PageParams,
+    pub limit: u32,
+    pub filter: F,
+}
+
+fn parse_query<T: DeserializeOwned>(pairs: &[(String, String)], extra: &[&str]) -> Result<T, ApiError> {
+    let encoded = serde_urlencoded::to_string(pairs).unwrap_or_default();
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        let message = error.into_inner().to_string();
+        let error = match message.split('`').nth(1) {
+            Some(name) if message.starts_with("unknown field") => {
+                let expected = message.split_once(", expected ").map(|(_, e)| e).unwrap_or("");
+                let extra: Vec<String> = extra.iter().map(|name| format!("`{name}`")).collect();
+                FieldError::new(
+                    name,
+                    format!(
+                        "is not a parameter of this list; use {}, {expected}",
+                        extra.join(", ")
+                    ),
+                )
+            }
+            Some(name) if message.starts_with("duplicate field") => {
+                FieldError::new(name, "is given more than once")
+            }
+            _ => FieldError::new(field, message),
+        };
+        ApiError::BadRequest {
+            detail: format!("`{}` {}", error.field, error.message),
+            errors: vec![error],
+        }
+    })
+}
+
+const PAGE_PARAMS: [&str; 3] = ["limit", "cursor", "sort"];
+
+impl<F: DeserializeOwned + 'static> FromRequest for ListQuery<F> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Self::parse(request.query_string()))
+    }
+}
+
+impl<F: DeserializeOwned> ListQuery<F> {
+    pub fn parse(query: &str) -> Result<Self, ApiError> {
+        if query.len() > MAX_QUERY_LENGTH {
+            return Err(ApiError::bad_request(
+                "",
+                format!("the query string is longer than {MAX_QUERY_LENGTH} characters"),
+            ));
+        }
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+            .map_err(|error| ApiError::bad_request("", format!("the query string is malformed: {error}")))?;
+        let (page, filter): (Vec<_>, Vec<_>) = pairs
+            .into_iter()
+            .partition(|(key, _)| PAGE_PARAMS.contains(&key.as_str()));
+        let page: PageParams = parse_query(&page, &[])?;
+        let filter = parse_query(&filter, &PAGE_PARAMS)?;
+        let limit = page.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::bad_request(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}; {limit} given"),
+            ));
+        }
+        Ok(Self {
+            page,
+            limit,
+            filter,
+        })
+    }
+}
+
+/// The version an `If-Match` header expects, if one is sent (`*` expects nothing in particular).
+pub struct IfMatch(pub Option<i32>);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parsed = match request.headers().get(header::IF_MATCH) {
+            None => Ok(Self(None)),
+            Some(value) => {
+                let text = value.to_str().unwrap_or("").trim();
+                if text == "*" {
+                    Ok(Self(None))
+                } else {
+                    text.trim_start_matches("W/")
+                        .trim_matches('"')
+                        .parse::<i32>()
+                        .map(|version| Self(Some(version)))
+                        .map_err(|_| {
+                            ApiError::bad_request(
+                                "If-Match",
+                                format!("`{text}` is not an ETag this service gave, such as \"3\""),
+                            )
+                        })
+                }
+            }
+        };
+        std::future::ready(parsed)
+    }
+}

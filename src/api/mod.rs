@@ -1,0 +1,134 @@
+//! The HTTP layer: the URL space, handlers, extractors and the OpenAPI document built from them.
+
+mod crud;
+mod extract;
+mod resources;
+mod system;
+
+pub use extract::BodyLimit;
+
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::AppExt;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Intercity",
+        description = "Records city-to-city cooperation: sister-city and friendship partnerships, the \
+agreements behind them, the projects cities run together, who funds them and with how much, the people \
+they exchange, and the results they measure.\n\n\
+Conventions: JSON bodies in snake_case; lists are keyset-paginated (`limit`, `cursor`, `sort`); every GET \
+has an `ETag` (send `If-None-Match` for a 304); PUT, PATCH and DELETE take `If-Match` and answer 412 when \
+the record has moved on; partial dates are `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; amounts are exact decimal \
+strings with an ISO 4217 currency; every error is an RFC 9457 `application/problem+json` whose `errors` \
+name each field (a JSON pointer into the body, or a query parameter).",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    tags(
+        (name = "cities", description = "Cities and municipalities"),
+        (name = "organizations", description = "Funders, implementers and partners"),
+        (name = "partnerships", description = "Partnerships between two cities"),
+        (name = "agreements", description = "Agreements behind partnerships"),
+        (name = "projects", description = "Projects and their phases"),
+        (name = "fundings", description = "Who funds a project, and with how much"),
+        (name = "exchanges", description = "Trainees, experts and seminars"),
+        (name = "indicators", description = "Measured results"),
+        (name = "sectors", description = "The sector vocabulary"),
+        (name = "operations", description = "Health and readiness"),
+    ),
+)]
+struct ApiDoc;
+
+/// The whole URL space, on one screen. The server and the OpenAPI document are both built from it.
+pub fn routes(config: &mut ServiceConfig) {
+    use resources::*;
+    config
+        .service(system::healthz)
+        .service(system::readyz)
+        .service(system::list_sectors)
+        .service(list_cities)
+        .service(create_city)
+        .service(get_city)
+        .service(put_city)
+        .service(patch_city)
+        .service(delete_city)
+        .service(list_organizations)
+        .service(create_organization)
+        .service(get_organization)
+        .service(put_organization)
+        .service(patch_organization)
+        .service(delete_organization)
+        .service(list_partnerships)
+        .service(create_partnership)
+        .service(get_partnership)
+        .service(put_partnership)
+        .service(patch_partnership)
+        .service(delete_partnership)
+        .service(list_agreements)
+        .service(create_agreement)
+        .service(get_agreement)
+        .service(put_agreement)
+        .service(patch_agreement)
+        .service(delete_agreement)
+        .service(list_projects)
+        .service(create_project)
+        .service(get_project)
+        .service(put_project)
+        .service(patch_project)
+        .service(delete_project)
+        .service(list_fundings)
+        .service(create_funding)
+        .service(get_funding)
+        .service(put_funding)
+        .service(patch_funding)
+        .service(delete_funding)
+        .service(list_exchanges)
+        .service(create_exchange)
+        .service(get_exchange)
+        .service(put_exchange)
+        .service(patch_exchange)
+        .service(delete_exchange)
+        .service(list_indicators)
+        .service(create_indicator)
+        .service(get_indicator)
+        .service(put_indicator)
+        .service(patch_indicator)
+        .service(delete_indicator);
+}
+
+/// The document's header: info and tags; `routes` adds the paths.
+pub fn openapi_base() -> OpenApiDoc {
+    ApiDoc::openapi()
+}
+
+/// The OpenAPI document, built from `routes` without starting a server.
+pub fn openapi() -> OpenApiDoc {
+    let (_, document) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(openapi_base())
+        .configure(routes)
+        .split_for_parts();
+    document
+}
+
+/// The document as committed in `openapi/openapi.json`.
+pub fn openapi_json() -> String {
+    let mut json = openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes");
+    json.push('\n');
+    json
+}
+
+/// Answers a path no route matches.
+pub async fn not_found(request: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    crate::error::ApiError::NotFound(format!(
+        "no endpoint {} {}; the API is described at /docs",
+        request.method(),
+        request.path()
+    ))
+    .error_response()
+}

@@ -1,0 +1,61 @@
+//! Operational endpoints and the sector vocabulary.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::crud::{body_etag, json_with_etag};
+use crate::domain::{Sector, SectorInfo};
+use crate::error::ApiError;
+use crate::store::Store;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// Whether the process is up.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The process is up", body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Whether the service can reach its database.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "The database answers", body = Health),
+        (status = 503, description = "The database does not answer", body = Health),
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(store: web::Data<Store>) -> HttpResponse {
+    match store.ping().await {
+        Ok(()) => HttpResponse::Ok().json(Health { status: "ok" }),
+        Err(error) => {
+            tracing::warn!(%error, "database not reachable");
+            HttpResponse::ServiceUnavailable().json(Health {
+                status: "database unreachable",
+            })
+        }
+    }
+}
+
+/// The sector codes projects use, with labels and OECD DAC CRS purpose codes.
+#[utoipa::path(
+    tag = "sectors",
+    responses(
+        (status = 200, description = "Every sector", body = Vec<SectorInfo>,
+            headers(("ETag" = String, description = "Changes only with a new release"))),
+        (status = 304, description = "Unchanged since the ETag in If-None-Match"),
+    )
+)]
+#[get("/v1/sectors")]
+pub async fn list_sectors(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let sectors: Vec<SectorInfo> = Sector::ALL.iter().copied().map(SectorInfo::from).collect();
+    let body = serde_json::to_vec(&sectors).map_err(|error| ApiError::Internal(error.into()))?;
+    let etag = body_etag(&body);
+    Ok(json_with_etag(&request, body, etag))
+}

@@ -1,0 +1,324 @@
+//! What every resource has: its kind, its metadata, external ids, citations, and the text limits.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The eight kinds of record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    City,
+    Organization,
+    Partnership,
+    Agreement,
+    Project,
+    Funding,
+    Exchange,
+    Indicator,
+}
+
+impl ResourceKind {
+    /// In dependency order: a record only references kinds listed before its own (or, for projects, its
+    /// own kind), so loading in this order never meets a missing reference.
+    pub const ALL: [ResourceKind; 8] = [
+        Self::City,
+        Self::Organization,
+        Self::Partnership,
+        Self::Agreement,
+        Self::Project,
+        Self::Funding,
+        Self::Exchange,
+        Self::Indicator,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::City => "city",
+            Self::Organization => "organization",
+            Self::Partnership => "partnership",
+            Self::Agreement => "agreement",
+            Self::Project => "project",
+            Self::Funding => "funding",
+            Self::Exchange => "exchange",
+            Self::Indicator => "indicator",
+        }
+    }
+
+    /// The plural used in paths (`/v1/cities`) and as the table name.
+    pub fn collection(self) -> &'static str {
+        match self {
+            Self::City => "cities",
+            Self::Organization => "organizations",
+            Self::Partnership => "partnerships",
+            Self::Agreement => "agreements",
+            Self::Project => "projects",
+            Self::Funding => "fundings",
+            Self::Exchange => "exchanges",
+            Self::Indicator => "indicators",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+impl std::fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A rule a request broke: `field` is a JSON pointer into the body (`/amount`) or a query parameter name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldError {
+    #[schema(example = "/currency")]
+    pub field: String,
+    #[schema(example = "required when an amount is given")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A reference from one record to another, as a write names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    /// JSON pointer of the referencing field (`/city_ids/1`).
+    pub pointer: String,
+    /// The field's name as the index stores it (`city_ids`).
+    pub field: &'static str,
+    pub target: ResourceKind,
+    pub id: Uuid,
+}
+
+impl Reference {
+    pub fn one(field: &'static str, target: ResourceKind, id: Option<Uuid>) -> Option<Self> {
+        id.map(|id| Self {
+            pointer: format!("/{field}"),
+            field,
+            target,
+            id,
+        })
+    }
+
+    pub fn many(field: &'static str, target: ResourceKind, ids: &[Uuid]) -> Vec<Self> {
+        ids.iter()
+            .enumerate()
+            .map(|(i, id)| Self {
+                pointer: format!("/{field}/{i}"),
+                field,
+                target,
+                id: *id,
+            })
+            .collect()
+    }
+}
+
+/// The server-kept part of every record.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Meta {
+    #[schema(example = "0193a5b2-7c3e-7d40-8000-000000000001")]
+    pub id: Uuid,
+    /// 1 on create, +1 on every write; the record's `ETag`.
+    #[schema(example = 1)]
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A record as stored: metadata and the body a client wrote, serialized side by side.
+#[derive(Clone, Debug, Serialize)]
+pub struct Record<T> {
+    #[serde(flatten)]
+    pub meta: Meta,
+    #[serde(flatten)]
+    pub data: T,
+}
+
+/// Longest name, title, locator or code (and the `max_length` of `ShortText` below).
+pub const MAX_SHORT_TEXT: usize = 500;
+/// Longest list (sources, city ids, participants...).
+pub const MAX_LIST: usize = 200;
+
+macro_rules! text_type {
+    ($(#[$doc:meta])* $name:ident, $max:tt, $example:tt) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(try_from = "String", into = "String")]
+        #[schema(value_type = String, min_length = 1, max_length = $max, example = $example)]
+        pub struct $name(String);
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(text: String) -> Result<Self, String> {
+                let length = text.chars().count();
+                if text.trim().is_empty() {
+                    Err("must not be empty".into())
+                } else if length > $max {
+                    Err(format!("is {length} characters long; at most {} are allowed", $max))
+                } else {
+                    Ok(Self(text))
+                }
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(text: $name) -> String {
+                text.0
+            }
+        }
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+text_type!(
+    /// A name, title, code or locator: not blank, at most 500 characters.
+    ShortText,
+    500,
+    "Kitakyushu"
+);
+text_type!(
+    /// A longer text (summary, notes, results, quote): not blank, at most 20,000 characters.
+    LongText,
+    20000,
+    "Cooperation in the water sector began in 1999."
+);
+
+/// A list of at most 200 items.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<T>", into = "Vec<T>")]
+pub struct List<T: Clone>(pub Vec<T>);
+
+impl<T: Clone> TryFrom<Vec<T>> for List<T> {
+    type Error = String;
+    fn try_from(items: Vec<T>) -> Result<Self, String> {
+        if items.len() > MAX_LIST {
+            Err(format!("has {} items; at most {MAX_LIST} are allowed", items.len()))
+        } else {
+            Ok(Self(items))
+        }
+    }
+}
+
+impl<T: Clone> From<List<T>> for Vec<T> {
+    fn from(list: List<T>) -> Vec<T> {
+        list.0
+    }
+}
+
+impl<T: Clone> Default for List<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T: Clone> std::ops::Deref for List<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T: Clone + ToSchema> utoipa::PartialSchema for List<T> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(T::schema())
+            .max_items(Some(MAX_LIST))
+            .into()
+    }
+}
+
+impl<T: Clone + ToSchema> ToSchema for List<T> {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        T::schemas(schemas);
+    }
+}
+
+/// A citation: the document, where in it, and a short verbatim quote that supports the record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    #[schema(example = "iges-2018")]
+    pub document: ShortText,
+    #[serde(default)]
+    #[schema(example = "Case Study 2, 2.1")]
+    pub locator: Option<ShortText>,
+    #[schema(example = "Phnom Penh Water Supply Authority")]
+    pub quote: LongText,
+}
+
+/// The record's ids in other systems, such as `{"jica": "0601234"}`. A (system, id) pair belongs to at
+/// most one record of a resource type.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "BTreeMap<String, String>", into = "BTreeMap<String, String>")]
+#[schema(value_type = BTreeMap<String, String>, example = json!({"jica": "0601234"}))]
+pub struct ExternalIds(pub BTreeMap<String, String>);
+
+impl TryFrom<BTreeMap<String, String>> for ExternalIds {
+    type Error = String;
+    fn try_from(ids: BTreeMap<String, String>) -> Result<Self, String> {
+        if ids.len() > MAX_LIST {
+            return Err(format!("at most {MAX_LIST} external ids are allowed"));
+        }
+        for (system, id) in &ids {
+            let valid_system = !system.is_empty()
+                && system.len() <= 100
+                && system
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+            if !valid_system {
+                return Err(format!(
+                    "system `{system}` must be 1 to 100 letters, digits, `_`, `-` or `.`"
+                ));
+            }
+            if id.trim().is_empty() || id.chars().count() > MAX_SHORT_TEXT {
+                return Err(format!(
+                    "the id for `{system}` must be 1 to {MAX_SHORT_TEXT} characters"
+                ));
+            }
+        }
+        Ok(Self(ids))
+    }
+}
+
+impl From<ExternalIds> for BTreeMap<String, String> {
+    fn from(ids: ExternalIds) -> Self {
+        ids.0
+    }
+}
+
+/// What the store needs to know of a resource's body, whichever resource it is.
+pub trait Body:
+    Clone + PartialEq + Serialize + serde::de::DeserializeOwned + Send + Sync + 'static
+{
+    const KIND: ResourceKind;
+    fn external_ids(&self) -> &ExternalIds;
+    /// Rules that span fields; each broken one is reported.
+    fn validate(&self) -> Vec<FieldError>;
+    /// Every other record this one names.
+    fn references(&self) -> Vec<Reference>;
+    fn sectors(&self) -> Vec<super::Sector> {
+        Vec::new()
+    }
+}

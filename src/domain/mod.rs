@@ -1,0 +1,14 @@
+//! The data model as clients see it: checked values, the eight resources' bodies, their filters.
+//! Nothing here knows HTTP or SQL.
+
+mod common;
+mod filters;
+mod resources;
+mod sectors;
+mod values;
+
+pub use common::*;
+pub use filters::*;
+pub use resources::*;
+pub use sectors::*;
+pub use values::*;

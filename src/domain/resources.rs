@@ -1,0 +1,682 @@
+//! The eight resources' bodies, as a client writes them (`NewCity`…) and reads them back (`City`…), with
+//! the rules that span more than one field and the references each one makes.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::*;
+
+/// The fields every body may carry.
+macro_rules! common_fields {
+    ($(#[$attr:meta])* pub struct $name:ident { $($body:tt)* }) => {
+        $(#[$attr])*
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($body)*
+            /// Ids of this record in other systems.
+            #[serde(default)]
+            pub external_ids: ExternalIds,
+            /// Citations supporting this record.
+            #[serde(default)]
+            #[schema(value_type = Vec<Source>)]
+            pub sources: List<Source>,
+            #[serde(default)]
+            pub notes: Option<LongText>,
+        }
+    };
+}
+
+/// The record a client reads: metadata followed by the body.
+macro_rules! record_type {
+    ($(#[$attr:meta])* $name:ident($body:ident)) => {
+        $(#[$attr])*
+        #[derive(Clone, Debug, Serialize, ToSchema)]
+        pub struct $name {
+            #[serde(flatten)]
+            pub meta: Meta,
+            #[serde(flatten)]
+            pub data: $body,
+        }
+
+        impl From<Record<$body>> for $name {
+            fn from(record: Record<$body>) -> Self {
+                Self { meta: record.meta, data: record.data }
+            }
+        }
+    };
+}
+
+macro_rules! vocabulary {
+    ($(#[$attr:meta])* $name:ident { $($variant:ident = $code:literal),* $(,)? }) => {
+        $(#[$attr])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        pub enum $name { $(#[serde(rename = $code)] $variant),* }
+
+        impl $name {
+            /// The code as stored and filtered on.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $code),* }
+            }
+        }
+    };
+}
+
+/// Checks that `end` is not before `start`, comparing them at the precision both have.
+fn check_order(start: &Option<PartialDate>, end: &Option<PartialDate>, field: &str) -> Vec<FieldError> {
+    if let (Some(start), Some(end)) = (start, end) {
+        let width = start.as_str().len().min(end.as_str().len());
+        if end.as_str()[..width] < start.as_str()[..width] {
+            return vec![FieldError::new(
+                field,
+                format!("{end} is before the start, {start}"),
+            )];
+        }
+    }
+    Vec::new()
+}
+
+/// Reports each id that appears twice in a list.
+fn check_distinct(ids: &[Uuid], field: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            errors.push(FieldError::new(
+                format!("{field}/{i}"),
+                format!("{id} is listed twice"),
+            ));
+        }
+    }
+    errors
+}
+
+// ---------------------------------------------------------------------------------------------------
+// City
+
+common_fields! {
+    /// A city or municipality.
+    pub struct NewCity {
+        /// English name.
+        #[schema(example = "Kitakyushu")]
+        pub name: ShortText,
+        /// Name in the local language and script.
+        #[serde(default)]
+        #[schema(example = "北九州市")]
+        pub local_name: Option<ShortText>,
+        pub country: CountryCode,
+        #[serde(default)]
+        #[schema(example = "Fukuoka")]
+        pub region: Option<ShortText>,
+        #[serde(default)]
+        #[schema(minimum = -90, maximum = 90, example = 33.883)]
+        pub latitude: Option<f64>,
+        #[serde(default)]
+        #[schema(minimum = -180, maximum = 180, example = 130.875)]
+        pub longitude: Option<f64>,
+        #[serde(default)]
+        #[schema(example = 940000)]
+        pub population: Option<u64>,
+        #[serde(default)]
+        #[schema(minimum = 1000, maximum = 9999, example = 2020)]
+        pub population_year: Option<u16>,
+    }
+}
+record_type!(
+    /// A city.
+    City(NewCity)
+);
+
+impl Body for NewCity {
+    const KIND: ResourceKind = ResourceKind::City;
+
+    fn external_ids(&self) -> &ExternalIds {
+        &self.external_ids
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
+            errors.push(FieldError::new("/latitude", "must be between -90 and 90"));
+        }
+        if self.longitude.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
+            errors.push(FieldError::new("/longitude", "must be between -180 and 180"));
+        }
+        if self.population.is_some_and(|v| v > i64::MAX as u64) {
+            errors.push(FieldError::new("/population", "is too large"));
+        }
+        if self.population_year.is_some_and(|v| !(1000..=9999).contains(&v)) {
+            errors.push(FieldError::new("/population_year", "must be a four-digit year"));
+        }
+        errors
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        Vec::new()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Organization
+
+vocabulary! {
+    /// What kind of body an organization is.
+    OrganizationKind {
+        NationalGovernment = "national_government", LocalGovernment = "local_government", GovernmentAgency = "government_agency", InternationalOrganization = "international_organization", DevelopmentBank = "development_bank", Company = "company", Utility = "utility", Ngo = "ngo", Academic = "academic", Association = "association", Other = "other",
+    }
+}
+
+common_fields! {
+    /// A funder, implementer or partner: a ministry, agency, city government, utility, company…
+    pub struct NewOrganization {
+        #[schema(example = "Japan International Cooperation Agency")]
+        pub name: ShortText,
+        #[serde(default)]
+        #[schema(example = "JICA")]
+        pub acronym: Option<ShortText>,
+        pub kind: OrganizationKind,
+        #[serde(default)]
+        pub country: Option<CountryCode>,
+        /// The city it belongs to, if any.
+        #[serde(default)]
+        pub city_id: Option<Uuid>,
+    }
+}
+record_type!(
+    /// An organization.
+    Organization(NewOrganization)
+);
+
+impl Body for NewOrganization {
+    const KIND: ResourceKind = ResourceKind::Organization;
+
+    fn external_ids(&self) -> &ExternalIds {
+        &self.external_ids
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
+        Vec::new()
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        Reference::one("city_id", ResourceKind::City, self.city_id)
+            .into_iter()
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Partnership
+
+vocabulary! {
+    /// The form of a partnership between two cities.
+    PartnershipKind {
+        SisterCity = "sister_city", FriendshipCity = "friendship_city", GreenSisterCity = "green_sister_city", EnvironmentalSisterCity = "environmental_sister_city", TechnicalCooperation = "technical_cooperation", Other = "other",
+    }
+}
+
+vocabulary! {
+    /// Whether a partnership still runs.
+    PartnershipStatus {
+        Active = "active", Ended = "ended",
+    }
+}
+
+common_fields! {
+    /// A partnership between two cities (an unordered pair).
+    pub struct NewPartnership {
+        /// Exactly two distinct cities.
+        #[schema(min_items = 2, max_items = 2)]
+        pub city_ids: Vec<Uuid>,
+        pub kind: PartnershipKind,
+        #[serde(default)]
+        pub status: Option<PartnershipStatus>,
+        #[serde(default)]
+        #[schema(example = "1979")]
+        pub established: Option<PartialDate>,
+        #[serde(default)]
+        pub ended: Option<PartialDate>,
+        #[serde(default)]
+        #[schema(example = "Kitakyushu–Dalian friendship city partnership")]
+        pub title: Option<ShortText>,
+        #[serde(default)]
+        pub summary: Option<LongText>,
+    }
+}
+record_type!(
+    /// A partnership.
+    Partnership(NewPartnership)
+);
+
+impl Body for NewPartnership {
+    const KIND: ResourceKind = ResourceKind::Partnership;
+
+    fn external_ids(&self) -> &ExternalIds {
+        &self.external_ids
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = check_order(&self.established, &self.ended, "/ended");
+        if self.city_ids.len() != 2 {
+            errors.push(FieldError::new(
+                "/city_ids",
+                format!(
+                    "a partnership joins exactly two cities; {} given",
+                    self.city_ids.len()
+                ),
+            ));
+        }
+        errors.extend(check_distinct(&self.city_ids, "/city_ids"));
+        errors
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        Reference::many("city_ids", ResourceKind::City, &self.city_ids)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Agreement
+
+vocabulary! {
+    /// The form of an agreement.
+    AgreementKind {
+        SisterCityAgreement = "sister_city_agreement", MemorandumOfUnderstanding = "memorandum_of_understanding", LetterOfIntent = "letter_of_intent", CooperationAgreement = "cooperation_agreement", Other = "other",
+    }
+}
+
+common_fields! {
+    /// A signed agreement, usually behind a partnership.
+    pub struct NewAgreement {
+        #[serde(default)]
+        pub partnership_id: Option<Uuid>,
+        #[schema(example = "Memorandum of Understanding on Cooperation in Construction of Environment-friendly Cities")]
+        pub title: ShortText,
+        pub kind: AgreementKind,
+        #[serde(default)]
+        #[schema(example = "2009-06-14")]
+        pub signed: Option<PartialDate>,
+        /// Organizations that signed it.
+        #[serde(default)]
+        #[schema(value_type = Vec<Uuid>)]
+        pub signatory_ids: List<Uuid>,
+    }
+}
+record_type!(
+    /// An agreement.
+    Agreement(NewAgreement)
+);
+
+impl Body for NewAgreement {
+    const KIND: ResourceKind = ResourceKind::Agreement;
+
+    fn external_ids(&self) -> &ExternalIds {
+        &self.external_ids
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
+        check_distinct(&self.signatory_ids, "/signatory_ids")
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        let mut refs: Vec<Reference> =
+            Reference::one("partnership_id", ResourceKind::Partnership, self.partnership_id)
+                .into_iter()
+                .collect();
+        refs.extend(Reference::many(
+            "signatory_ids",
+            ResourceKind::Organization,
+            &self.signatory_ids,
+        ));
+        refs
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Project
+
+vocabulary! {
+    /// Where a project stands.
+    ProjectStatus {
+        Planned = "planned", Active = "active", Completed = "completed", Cancelled = "cancelled",
+    }
+}
+
+vocabulary! {
+    /// What an organization does in a project.
+    ParticipantRole {
+        Funder = "funder", Implementer = "implementer", Partner = "partner", Beneficiary = "beneficiary",
+    }
+}
+
+/// An organization taking part in a project.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Participant {
+    pub organization_id: Uuid,
+    pub role: ParticipantRole,
+}
+
+common_fields! {
+    /// A project cities run together; the phases of one programme point to it with `parent_id`.
+    pub struct NewProject {
+        #[schema(example = "Phnom Penh water supply improvement")]
+        pub title: ShortText,
+        #[serde(default)]
+        pub summary: Option<LongText>,
+        #[serde(default)]
+        pub partnership_id: Option<Uuid>,
+        /// Where it happens: one or more cities.
+        #[schema(value_type = Vec<Uuid>, min_items = 1)]
+        pub city_ids: List<Uuid>,
+        #[serde(default)]
+        #[schema(value_type = Vec<Sector>)]
+        pub sectors: List<Sector>,
+        #[serde(default)]
+        pub status: Option<ProjectStatus>,
+        #[serde(default)]
+        #[schema(example = "1999")]
+        pub start: Option<PartialDate>,
+        #[serde(default)]
+        #[schema(example = "2003-03")]
+        pub end: Option<PartialDate>,
+        /// The programme this project is a phase of.
+        #[serde(default)]
+        pub parent_id: Option<Uuid>,
+        #[serde(default)]
+        #[schema(value_type = Vec<Participant>)]
+        pub participants: List<Participant>,
+        #[serde(default)]
+        pub results: Option<LongText>,
+    }
+}
+record_type!(
+    /// A project.
+    Project(NewProject)
+);
+
+impl Body for NewProject {
+    const KIND: ResourceKind = ResourceKind::Project;
+
+    fn external_ids(&self) -> &ExternalIds {
+        &self.external_ids
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = check_order(&self.start, &self.end, "/end");
+        if self.city_ids.is_empty() {
+            errors.push(FieldError::new("/city_ids", "name at least one city"));
+        }
+        errors.extend(check_distinct(&self.city_ids, "/city_ids"));
+        for (i, sector) in self.sectors.iter().enumerate() {
+            if self.sectors[..i].contains(sector) {
+                errors.push(FieldError::new(
+                    format!("/sectors/{i}"),
+                    format!("{} is listed twice", sector.code()),
+                ));
+            }
+        }
+        for (i, participant) in self.participants.iter().enumerate() {
+            if self.participants[..i].contains(participant) {
+                errors.push(FieldError::new(
+                    format!("/participants/{i}"),
+                    "this organization is listed twice in this role",
+                ));
+            }
+        }
+        errors
+    }
+
+    fn sectors(&self) -> Vec<Sector> {
+        self.sectors.to_vec()
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        let mut refs: Vec<Reference> = [
+            Reference::one("partnership_id", ResourceKind::Partnership, self.partnership_id),
+            Reference::one("parent_id", ResourceKind::Project, self.parent_id),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        refs.extend(Reference::many("city_ids", ResourceKind::City, &self.city_ids));
+        refs.extend(self.participants.iter().enumerate().map(|(i, p)| Reference {
+            pointer: format!("/participants/{i}/organization_id"),
+            field: "participants",
+            target: ResourceKind::Organization,
+            id: p.organization_id,
+        }));
+        refs
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Funding
+
+vocabulary! {
+    /// How money or support was given.
+    Instrument {
+        Grant = "grant", Loan = "loan", InKind = "in_kind", OwnBudget = "own_budget", Other = "other",
+    }
+}
+
+common_fields! {
+    /// Money or support a funder gave to a project.
+    pub struct NewFunding {
+        pub project_id: Uuid,
+        /// The organization that funds.
+        pub funder_id: Uuid,
+        #[serde(default)]
+        #[schema(example = "JICA Partnership Program")]
+        pub scheme: Option<ShortText>,
+        #[serde(default)]
+        pub instrument: Option<Instrument>,
+        /// Exact decimal amount, at least 0, with no more decimals than the currency has; omit it when the
+        /// sources give none.
+        #[serde(default)]
+        #[schema(example = "800000000")]
+        pub amount: Option<Decimal>,
+        /// Required with an amount.
+        #[serde(default)]
+        pub currency: Option<CurrencyCode>,
+        #[serde(default)]
+        #[schema(example = "2016")]
+        pub period: Option<PartialDate>,
+    }
+}
+record_type!(
+    /// A funding.
+    Funding(NewFunding)
+);
+
+impl Body for NewFunding {
+    const KIND: ResourceKind = ResourceKind::Funding;
+
+    fn external_ids(&self) -> &ExternalIds {
+        &self.external_ids
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
+        self.money().err().into_iter().collect()
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        [
+            Reference::one("project_id", ResourceKind::Project, Some(self.project_id)),
+            Reference::one("funder_id", ResourceKind::Organization, Some(self.funder_id)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl NewFunding {
+    /// The amount in minor units of its currency, if one is given.
+    pub fn money(&self) -> Result<Option<Money>, FieldError> {
+        match (&self.amount, self.currency) {
+            (None, _) => Ok(None),
+            (Some(_), None) => Err(FieldError::new(
+                "/currency",
+                "required when an amount is given",
+            )),
+            (Some(amount), Some(currency)) => Money::new(amount, currency)
+                .map(Some)
+                .map_err(|message| FieldError::new("/amount", message)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Exchange
+
+vocabulary! {
+    /// What kind of exchange of people.
+    ExchangeKind {
+        TraineeAcceptance = "trainee_acceptance", ExpertDispatch = "expert_dispatch", Seminar = "seminar", TrainingCourse = "training_course", StudyVisit = "study_visit", Other = "other",
+    }
+}
+
+common_fields! {
+    /// People exchanged between cities: trainees accepted, experts dispatched, seminars held.
+    pub struct NewExchange {
+        pub kind: ExchangeKind,
+        /// The project it belongs to (this or `partnership_id`, or both).
+        #[serde(default)]
+        pub project_id: Option<Uuid>,
+        #[serde(default)]
+        pub partnership_id: Option<Uuid>,
+        #[serde(default)]
+        pub from_city_id: Option<Uuid>,
+        #[serde(default)]
+        pub to_city_id: Option<Uuid>,
+        #[serde(default)]
+        #[schema(example = "1997")]
+        pub start: Option<PartialDate>,
+        #[serde(default)]
+        #[schema(example = "2008")]
+        pub end: Option<PartialDate>,
+        /// How many people took part.
+        #[serde(default)]
+        #[schema(example = 26)]
+        pub participants: Option<u32>,
+        #[serde(default)]
+        #[schema(example = "Environmental technology trainees")]
+        pub title: Option<ShortText>,
+    }
+}
+record_type!(
+    /// An exchange.
+    Exchange(NewExchange)
+);
+
+impl Body for NewExchange {
+    const KIND: ResourceKind = ResourceKind::Exchange;
+
+    fn external_ids(&self) -> &ExternalIds {
+        &self.external_ids
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = check_order(&self.start, &self.end, "/end");
+        if self.project_id.is_none() && self.partnership_id.is_none() {
+            errors.push(FieldError::new(
+                "/project_id",
+                "give a project_id or a partnership_id",
+            ));
+        }
+        errors
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        [
+            Reference::one("project_id", ResourceKind::Project, self.project_id),
+            Reference::one("partnership_id", ResourceKind::Partnership, self.partnership_id),
+            Reference::one("from_city_id", ResourceKind::City, self.from_city_id),
+            Reference::one("to_city_id", ResourceKind::City, self.to_city_id),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Indicator
+
+/// A snake_case metric code such as `non_revenue_water_rate`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, pattern = "^[a-z][a-z0-9_]*$", max_length = 100, example = "non_revenue_water_rate")]
+pub struct MetricCode(String);
+
+impl TryFrom<String> for MetricCode {
+    type Error = String;
+    fn try_from(code: String) -> Result<Self, String> {
+        let valid = code.len() <= 100
+            && code.starts_with(|c: char| c.is_ascii_lowercase())
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if valid {
+            Ok(Self(code))
+        } else {
+            Err(format!(
+                "`{code}` is not a snake_case code such as non_revenue_water_rate"
+            ))
+        }
+    }
+}
+
+impl From<MetricCode> for String {
+    fn from(code: MetricCode) -> String {
+        code.0
+    }
+}
+
+impl MetricCode {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+common_fields! {
+    /// A measured result: one value of one metric, for one city and period.
+    pub struct NewIndicator {
+        pub city_id: Uuid,
+        #[serde(default)]
+        pub project_id: Option<Uuid>,
+        pub metric: MetricCode,
+        #[schema(example = "%")]
+        pub unit: ShortText,
+        #[schema(example = "2006")]
+        pub period: PartialDate,
+        pub value: Decimal,
+    }
+}
+record_type!(
+    /// An indicator value.
+    Indicator(NewIndicator)
+);
+
+impl Body for NewIndicator {
+    const KIND: ResourceKind = ResourceKind::Indicator;
+
+    fn external_ids(&self) -> &ExternalIds {
+        &self.external_ids
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
+        Vec::new()
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        [
+            Reference::one("city_id", ResourceKind::City, Some(self.city_id)),
+            Reference::one("project_id", ResourceKind::Project, self.project_id),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}

@@ -1,0 +1,270 @@
+//! Checked values: each type here can only hold a valid value, and parsing one says what is wrong.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A date of reduced precision, as the sources give it: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, a real date.
+/// Stored and returned exactly as written, so it sorts as text.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, pattern = r"^\d{4}(-\d{2}(-\d{2})?)?$", example = "2016-03")]
+pub struct PartialDate(String);
+
+impl PartialDate {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let invalid = || format!("`{text}` is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD");
+        let parts: Vec<&str> = text.split('-').collect();
+        let widths = [4, 2, 2];
+        if parts.len() > 3
+            || parts
+                .iter()
+                .zip(widths)
+                .any(|(part, width)| part.len() != width || !part.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(invalid());
+        }
+        let number = |i: usize| parts.get(i).map(|p| p.parse::<u32>().unwrap_or(0));
+        let year = number(0).unwrap_or(0) as i32;
+        let month = number(1).unwrap_or(1);
+        let day = number(2).unwrap_or(1);
+        if year < 1000 {
+            return Err(format!("`{text}`: the year must have four digits, 1000 or later"));
+        }
+        if chrono::NaiveDate::from_ymd_opt(year, month, day).is_none() {
+            return Err(format!("`{text}` is not a real date"));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn year(&self) -> i32 {
+        self.0[..4].parse().unwrap_or_default()
+    }
+}
+
+impl TryFrom<String> for PartialDate {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        Self::parse(&text)
+    }
+}
+
+impl From<PartialDate> for String {
+    fn from(date: PartialDate) -> String {
+        date.0
+    }
+}
+
+/// An ISO 3166-1 alpha-2 country code, upper case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, pattern = "^[A-Z]{2}$", example = "JP")]
+pub struct CountryCode(String);
+
+impl CountryCode {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match isocountry::CountryCode::for_alpha2(text) {
+            Ok(_) => Ok(Self(text.to_owned())),
+            Err(_) => Err(format!(
+                "`{text}` is not an ISO 3166-1 alpha-2 country code (such as JP, CN, KH)"
+            )),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CountryCode {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        Self::parse(&text)
+    }
+}
+
+impl From<CountryCode> for String {
+    fn from(code: CountryCode) -> String {
+        code.0
+    }
+}
+
+/// An ISO 4217 currency code, upper case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, pattern = "^[A-Z]{3}$", example = "JPY")]
+pub struct CurrencyCode(iso_currency::Currency);
+
+impl CurrencyCode {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        iso_currency::Currency::from_code(text)
+            .map(Self)
+            .ok_or_else(|| format!("`{text}` is not an ISO 4217 currency code (such as JPY, USD)"))
+    }
+    /// Digits after the decimal point in this currency's minor unit (0 for JPY, 2 for USD).
+    pub fn exponent(self) -> u32 {
+        self.0.exponent().unwrap_or(0).into()
+    }
+    pub fn code(self) -> String {
+        self.0.code().to_owned()
+    }
+}
+
+impl TryFrom<String> for CurrencyCode {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        Self::parse(&text)
+    }
+}
+
+impl From<CurrencyCode> for String {
+    fn from(code: CurrencyCode) -> String {
+        code.code()
+    }
+}
+
+/// A decimal number written as a string (`"800000000"`, `"12.5"`, `"-0.3"`): never a float, so it is
+/// kept exactly.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, pattern = r"^-?\d+(\.\d+)?$", example = "800000000")]
+pub struct Decimal(String);
+
+impl Decimal {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(whole) || !all_digits(fraction) || digits.len() > 40 {
+            return Err(format!(
+                "`{text}` is not a decimal number written as a string, such as \"1250.50\""
+            ));
+        }
+        Ok(Self(text.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn is_negative(&self) -> bool {
+        self.0.starts_with('-') && self.0.bytes().any(|b| (b'1'..=b'9').contains(&b))
+    }
+}
+
+impl TryFrom<String> for Decimal {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        Self::parse(&text)
+    }
+}
+
+impl From<Decimal> for String {
+    fn from(value: Decimal) -> String {
+        value.0
+    }
+}
+
+/// An amount of money in integer minor units of its currency, so sums are exact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: CurrencyCode,
+}
+
+impl Money {
+    /// Reads a non-negative decimal amount in `currency`; it may not have more decimals than the currency's
+    /// minor unit.
+    pub fn new(amount: &Decimal, currency: CurrencyCode) -> Result<Self, String> {
+        if amount.is_negative() {
+            return Err("an amount cannot be negative".into());
+        }
+        let text = amount.as_str().trim_start_matches('-');
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let fraction = fraction.trim_end_matches('0');
+        let exponent = currency.exponent();
+        if fraction.len() > exponent as usize {
+            return Err(format!(
+                "{} has {exponent} decimal places; `{text}` has more",
+                currency.code()
+            ));
+        }
+        let padded = format!("{whole}{fraction:0<width$}", width = exponent as usize);
+        let minor = padded
+            .parse::<i64>()
+            .map_err(|_| format!("`{text}` is too large"))?;
+        Ok(Self { minor, currency })
+    }
+
+    /// The amount as a decimal string with the currency's number of decimals (`"1250.50"`, `"800000000"`).
+    pub fn amount(&self) -> Decimal {
+        Decimal(format_minor(self.minor as i128, self.currency.exponent()))
+    }
+}
+
+/// Formats an integer count of minor units as a decimal string with `exponent` decimals.
+pub fn format_minor(minor: i128, exponent: u32) -> String {
+    if exponent == 0 {
+        return minor.to_string();
+    }
+    let scale = 10i128.pow(exponent);
+    let sign = if minor < 0 { "-" } else { "" };
+    let minor = minor.abs();
+    format!(
+        "{sign}{}.{:0width$}",
+        minor / scale,
+        minor % scale,
+        width = exponent as usize
+    )
+}
+
+impl fmt::Display for PartialDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_dates_must_be_real() {
+        for good in ["1981", "2016-03", "2016-02-29", "2009-06-14"] {
+            assert_eq!(PartialDate::parse(good).unwrap().as_str(), good);
+        }
+        for bad in ["2016-02-30", "2016-13", "2015-02-29", "81", "2016-3", "2016-03-", "abcd", "0999"] {
+            assert!(PartialDate::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(PartialDate::parse("2016-03").unwrap().year(), 2016);
+    }
+
+    #[test]
+    fn money_is_exact_minor_units() {
+        let jpy = CurrencyCode::parse("JPY").unwrap();
+        let usd = CurrencyCode::parse("USD").unwrap();
+        let m = |a: &str, c| Money::new(&Decimal::parse(a).unwrap(), c);
+        assert_eq!(m("800000000", jpy).unwrap().minor, 800_000_000);
+        assert_eq!(m("12.5", usd).unwrap().minor, 1250);
+        assert_eq!(m("12.5", usd).unwrap().amount().as_str(), "12.50");
+        assert_eq!(m("0.01", usd).unwrap().minor, 1);
+        assert!(m("1.5", jpy).is_err());
+        assert!(m("-1", jpy).is_err());
+        assert!(m("99999999999999999999", jpy).is_err());
+        assert_eq!(format_minor(-5, 2), "-0.05");
+    }
+
+    #[test]
+    fn codes_are_checked() {
+        assert!(CountryCode::parse("JP").is_ok());
+        assert!(CountryCode::parse("XX").is_err());
+        assert!(CountryCode::parse("jp").is_err());
+        assert!(CurrencyCode::parse("JPY").is_ok());
+        assert!(CurrencyCode::parse("YEN").is_err());
+        assert!(Decimal::parse("1e5").is_err());
+        assert!(Decimal::parse("1.").is_err());
+        assert!(Decimal::parse("-0.3").is_ok());
+    }
+}

@@ -1,0 +1,187 @@
+//! Every way a request fails, and the one place where a failure becomes an RFC 9457 problem+json body.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use http_api_problem::HttpApiProblem;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::FieldError;
+use crate::store::{Referrer, StoreError};
+use crate::telemetry::current_request;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request cannot be read: malformed JSON, a bad query parameter, a path id that is no UUID.
+    #[error("{detail}")]
+    BadRequest {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// The request was read but breaks rules of the data model.
+    #[error("the request breaks the data model's rules")]
+    Unprocessable(Vec<FieldError>),
+    #[error("{0}")]
+    NotFound(String),
+    /// The write would give an external id to a second record.
+    #[error("conflict")]
+    Conflict(Vec<FieldError>),
+    /// The record cannot be deleted while others reference it.
+    #[error("referenced")]
+    Referenced(Vec<Referrer>),
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("the body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn bad_request(field: &str, message: impl Into<String>) -> Self {
+        let error = FieldError::new(field, message);
+        Self::BadRequest {
+            detail: format!("`{}` {}", error.field, error.message),
+            errors: vec![error],
+        }
+    }
+
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::BadRequest { .. } => ("bad-request", "The request cannot be read"),
+            Self::Unprocessable(_) => ("validation", "The request breaks the data model's rules"),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::Conflict(_) => ("conflict", "Conflicts with another record"),
+            Self::Referenced(_) => ("referenced", "Other records reference this one"),
+            Self::PreconditionFailed(_) => ("precondition-failed", "The record has changed"),
+            Self::PayloadTooLarge(_) => ("payload-too-large", "The body is too large"),
+            Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
+            Self::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::Unprocessable(errors) | Self::Conflict(errors) => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Self::Referenced(referrers) => format!(
+                "{} record(s) reference it; delete or change them first",
+                referrers.len()
+            ),
+            Self::Internal(_) => "the server failed; the request changed nothing. \
+                                  Quote the request id when reporting this"
+                .into(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(kind) => Self::NotFound(format!("no {kind} has this id")),
+            StoreError::VersionMismatch { expected, current } => {
+                Self::PreconditionFailed(match current {
+                    Some(current) => format!(
+                        "If-Match expected version {expected}, but the record is at version {current}; \
+                         read it again and reapply your change"
+                    ),
+                    None => format!(
+                        "If-Match expected version {expected}, but the record does not exist or changed meanwhile"
+                    ),
+                })
+            }
+            StoreError::Invalid(errors) => Self::Unprocessable(errors),
+            StoreError::Conflict(errors) => Self::Conflict(errors),
+            StoreError::Referenced(referrers) => Self::Referenced(referrers),
+            StoreError::BadParameter(error) => Self::BadRequest {
+                detail: format!("`{}` {}", error.field, error.message),
+                errors: vec![error],
+            },
+            StoreError::Database(error) => Self::Internal(error.into()),
+        }
+    }
+}
+
+/// An RFC 9457 problem, as every error response carries it (this type documents the shape).
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    #[schema(example = "urn:intercity:problem:validation")]
+    pub r#type: String,
+    #[schema(example = "The request breaks the data model's rules")]
+    pub title: String,
+    #[schema(example = 422)]
+    pub status: u16,
+    #[schema(example = "/currency: required when an amount is given")]
+    pub detail: String,
+    /// The request path.
+    #[schema(example = "/v1/fundings")]
+    pub instance: String,
+    /// Each field that is wrong, as a JSON pointer into the body or a query parameter name.
+    pub errors: Vec<FieldError>,
+    /// On a 409 from a delete: the records that still reference this one.
+    pub referenced_by: Option<Vec<Referrer>>,
+    /// The request's `X-Request-Id`.
+    pub request_id: String,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) | Self::Referenced(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if let Self::Internal(error) = self {
+            tracing::error!(error = format!("{error:#}"), "request failed");
+        }
+        let (slug, title) = self.kind();
+        let errors: &[FieldError] = match self {
+            Self::BadRequest { errors, .. } | Self::Unprocessable(errors) | Self::Conflict(errors) => {
+                errors
+            }
+            _ => &[],
+        };
+        let request = current_request();
+        let mut problem = HttpApiProblem::try_new(status.as_u16())
+            .unwrap_or_else(|_| HttpApiProblem::empty())
+            .type_url(format!("urn:intercity:problem:{slug}"))
+            .title(title)
+            .detail(self.detail())
+            .value("errors", &errors);
+        if let Some(request) = &request {
+            problem = problem
+                .instance(request.path.clone())
+                .value("request_id", &request.id);
+        }
+        if let Self::Referenced(referrers) = self {
+            problem = problem.value("referenced_by", referrers);
+        }
+        let mut response = HttpResponse::build(status);
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if let Self::MethodNotAllowed(_) = self {
+            response.insert_header((header::ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE"));
+        }
+        response.body(problem.json_bytes())
+    }
+}

@@ -1,0 +1,11 @@
+//! Intercity: a REST/JSON service recording city-to-city cooperation.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod seed;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,645 @@
+//! List, read, write and delete for any resource, with integrity checks, the index tables and the
+//! change feed kept in the write's own transaction.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, Query, SimpleExpr};
+use sea_orm::{
+    ActiveModelTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::resources::{KeyKind, Resource};
+use super::{cursor, Referrer, Store, StoreError};
+use crate::domain::*;
+
+/// What a list asks for.
+pub struct ListRequest<F> {
+    pub filter: F,
+    pub limit: u32,
+    pub cursor: Option<String>,
+    pub sort: Option<String>,
+}
+
+pub struct ListPage<B> {
+    pub items: Vec<Record<B>>,
+    pub next_cursor: Option<String>,
+}
+
+/// The version a write expects the record to have (`If-Match`), if it says.
+pub type Precondition = Option<i32>;
+
+pub struct WriteOutcome<B> {
+    pub record: Record<B>,
+    /// Whether the write created the record (rather than replacing it).
+    pub created: bool,
+}
+
+struct SortKey {
+    name: &'static str,
+    kind: KeyKind,
+    descending: bool,
+}
+
+impl SortKey {
+    /// The expression rows are ordered by; a missing value sorts first, as the same value on every engine.
+    fn expr(&self) -> SimpleExpr {
+        let fallback: SimpleExpr = match self.kind {
+            KeyKind::Text => Expr::val("").into(),
+            KeyKind::Integer => Expr::val(-1i64).into(),
+            KeyKind::Float => Expr::val(-1000f64).into(),
+            KeyKind::Timestamp | KeyKind::Uuid => return Expr::col(self.name).into(),
+        };
+        Func::coalesce([Expr::col(self.name).into(), fallback]).into()
+    }
+
+    fn fallback(&self) -> Value {
+        match self.kind {
+            KeyKind::Text => Value::from(""),
+            KeyKind::Integer => Value::from(-1),
+            KeyKind::Float => Value::from(-1000.0),
+            KeyKind::Timestamp | KeyKind::Uuid => Value::Null,
+        }
+    }
+
+    /// The SQL value of a cursor entry for this key, if it has the key's type.
+    fn bind(&self, value: &Value) -> Option<sea_orm::Value> {
+        Some(match self.kind {
+            KeyKind::Text => value.as_str()?.to_owned().into(),
+            KeyKind::Integer => value.as_i64()?.into(),
+            KeyKind::Float => value.as_f64()?.into(),
+            KeyKind::Timestamp => value
+                .as_str()?
+                .parse::<DateTime<Utc>>()
+                .ok()?
+                .into(),
+            KeyKind::Uuid => value.as_str()?.parse::<Uuid>().ok()?.into(),
+        })
+    }
+}
+
+fn sort_keys<R: Resource>(sort: &str) -> Result<Vec<SortKey>, FieldError> {
+    let common = [
+        ("created_at", KeyKind::Timestamp),
+        ("updated_at", KeyKind::Timestamp),
+        ("id", KeyKind::Uuid),
+    ];
+    let known = || R::SORT_KEYS.iter().chain(common.iter());
+    let mut keys: Vec<SortKey> = Vec::new();
+    for part in sort.split(',') {
+        let (descending, name) = match part.strip_prefix('-') {
+            Some(name) => (true, name),
+            None => (false, part),
+        };
+        let Some(&(name, kind)) = known().find(|(key, _)| *key == name) else {
+            let allowed: Vec<&str> = known().map(|(key, _)| *key).collect();
+            return Err(FieldError::new(
+                "sort",
+                format!(
+                    "`{part}` is not a sort key here; use {} (with `-` for descending)",
+                    allowed.join(", ")
+                ),
+            ));
+        };
+        if keys.iter().any(|key| key.name == name) {
+            return Err(FieldError::new("sort", format!("`{name}` is given twice")));
+        }
+        keys.push(SortKey {
+            name,
+            kind,
+            descending,
+        });
+    }
+    if !keys.iter().any(|key| key.name == "id") {
+        keys.push(SortKey {
+            name: "id",
+            kind: KeyKind::Uuid,
+            descending: false,
+        });
+    }
+    Ok(keys)
+}
+
+/// Rows strictly after `after` in the order of `keys`.
+fn after_condition(keys: &[SortKey], after: &[Value]) -> Result<Condition, FieldError> {
+    let invalid = || FieldError::new("cursor", "is not a cursor this list returned");
+    if after.len() != keys.len() {
+        return Err(invalid());
+    }
+    let values: Vec<sea_orm::Value> = keys
+        .iter()
+        .zip(after)
+        .map(|(key, value)| key.bind(value).ok_or_else(invalid))
+        .collect::<Result<_, _>>()?;
+    let mut any = Condition::any();
+    for (i, key) in keys.iter().enumerate() {
+        let mut all = Condition::all();
+        for (earlier, value) in keys[..i].iter().zip(&values) {
+            all = all.add(earlier.expr().eq(value.clone()));
+        }
+        let value = values[i].clone();
+        all = all.add(if key.descending {
+            key.expr().lt(value)
+        } else {
+            key.expr().gt(value)
+        });
+        any = any.add(all);
+    }
+    Ok(any)
+}
+
+fn common_condition<R: Resource>(filter: &R::Filter) -> Condition {
+    let common = filter.common();
+    let search = common.q.map(|q| {
+        let escaped = q
+            .0
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        R::SEARCH_COLUMNS
+            .iter()
+            .fold(Condition::any(), |any, column| {
+                any.add(
+                    Expr::expr(Func::lower(Expr::col(*column)))
+                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
+                )
+            })
+    });
+    let external = common.external_id.map(|external| {
+        Expr::col("id").in_subquery(
+            Query::select()
+                .column("record_id")
+                .from("external_ids")
+                .and_where(Expr::col("resource").eq(R::Body::KIND.name()))
+                .and_where(Expr::col("system").eq(external.system.as_str()))
+                .and_where(Expr::col("value").eq(external.id.as_str()))
+                .take(),
+        )
+    });
+    Condition::all()
+        .add_option(search)
+        .add_option(external)
+        .add_option(
+            common
+                .updated_since
+                .map(|since| Expr::col("updated_at").gte(since)),
+        )
+}
+
+fn row_of<R: Resource>(model: &R::Model) -> Result<Map<String, Value>, StoreError> {
+    match serde_json::to_value(model) {
+        Ok(Value::Object(row)) => Ok(row),
+        _ => Err(corrupt::<R>("row is not an object")),
+    }
+}
+
+fn corrupt<R: Resource>(detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(DbErr::Custom(format!(
+        "a stored {} cannot be read: {detail}",
+        R::Body::KIND.name()
+    )))
+}
+
+fn record_of_row<R: Resource>(mut row: Map<String, Value>) -> Result<Record<R::Body>, StoreError> {
+    let mut take = |key: &str| row.remove(key).unwrap_or(Value::Null);
+    let meta = Meta {
+        id: serde_json::from_value(take("id")).map_err(corrupt::<R>)?,
+        version: serde_json::from_value(take("version")).map_err(corrupt::<R>)?,
+        created_at: serde_json::from_value(take("created_at")).map_err(corrupt::<R>)?,
+        updated_at: serde_json::from_value(take("updated_at")).map_err(corrupt::<R>)?,
+    };
+    R::row_to_body(&mut row);
+    let data = serde_json::from_value(Value::Object(row)).map_err(corrupt::<R>)?;
+    Ok(Record { meta, data })
+}
+
+fn record_of<R: Resource>(model: &R::Model) -> Result<Record<R::Body>, StoreError> {
+    record_of_row::<R>(row_of::<R>(model)?)
+}
+
+fn row_for<R: Resource>(meta: &Meta, body: &R::Body) -> Map<String, Value> {
+    let mut row = match serde_json::to_value(body) {
+        Ok(Value::Object(row)) => row,
+        _ => Map::new(),
+    };
+    R::body_to_row(body, &mut row);
+    row.insert("id".into(), meta.id.to_string().into());
+    row.insert("version".into(), meta.version.into());
+    row.insert("created_at".into(), serde_json::json!(meta.created_at));
+    row.insert("updated_at".into(), serde_json::json!(meta.updated_at));
+    row
+}
+
+fn check_precondition(expected: Precondition, current: Option<i32>) -> Result<(), StoreError> {
+    match expected {
+        Some(expected) if current != Some(expected) => {
+            Err(StoreError::VersionMismatch { expected, current })
+        }
+        _ => Ok(()),
+    }
+}
+
+impl Store {
+    pub async fn list<R: Resource>(
+        &self,
+        request: ListRequest<R::Filter>,
+    ) -> Result<ListPage<R::Body>, StoreError> {
+        let sort = request.sort.unwrap_or_else(|| "id".to_owned());
+        let keys = sort_keys::<R>(&sort).map_err(StoreError::BadParameter)?;
+        let mut select = R::Entity::find()
+            .filter(common_condition::<R>(&request.filter))
+            .filter(R::filter(&request.filter));
+        if let Some(cursor) = &request.cursor {
+            let after = cursor::decode(cursor, &sort).map_err(StoreError::BadParameter)?;
+            select = select.filter(after_condition(&keys, &after).map_err(StoreError::BadParameter)?);
+        }
+        for key in &keys {
+            let order = if key.descending {
+                Order::Desc
+            } else {
+                Order::Asc
+            };
+            select = select.order_by(key.expr(), order);
+        }
+        let limit = u64::from(request.limit);
+        let mut models = select.limit(limit + 1).all(&self.db).await?;
+        let next_cursor = if models.len() as u64 > limit {
+            models.truncate(limit as usize);
+            let last = row_of::<R>(models.last().expect("a full page has a last row"))?;
+            let after = keys
+                .iter()
+                .map(|key| match last.get(key.name) {
+                    Some(Value::Null) | None => key.fallback(),
+                    Some(value) => value.clone(),
+                })
+                .collect();
+            Some(cursor::encode(&sort, after))
+        } else {
+            None
+        };
+        let items = models
+            .iter()
+            .map(record_of::<R>)
+            .collect::<Result<_, _>>()?;
+        Ok(ListPage { items, next_cursor })
+    }
+
+    pub async fn get<R: Resource>(&self, id: Uuid) -> Result<Record<R::Body>, StoreError> {
+        let model = R::Entity::find()
+            .filter(Expr::col("id").eq(id))
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound(R::Body::KIND))?;
+        record_of::<R>(&model)
+    }
+
+    /// Creates the record `id`, or replaces it if it exists. Writing the body a record already has
+    /// changes nothing (no new version, no change event).
+    pub async fn put<R: Resource>(
+        &self,
+        id: Uuid,
+        body: R::Body,
+        expected: Precondition,
+        actor: Option<&str>,
+    ) -> Result<WriteOutcome<R::Body>, StoreError> {
+        let kind = R::Body::KIND;
+        let mut errors = body.validate();
+        let _guard = self.lock_writes().await;
+        let txn = self.db.begin().await?;
+        let existing = match R::Entity::find()
+            .filter(Expr::col("id").eq(id))
+            .one(&txn)
+            .await?
+        {
+            Some(model) => Some(record_of::<R>(&model)?),
+            None => None,
+        };
+        check_precondition(expected, existing.as_ref().map(|r| r.meta.version))?;
+        errors.extend(reference_errors(&txn, kind, id, &body.references()).await?);
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        check_external_ids(&txn, kind, id, body.external_ids()).await?;
+        if let Some(existing) = existing.as_ref().filter(|r| r.data == body) {
+            return Ok(WriteOutcome {
+                record: existing.clone(),
+                created: false,
+            });
+        }
+
+        let now = Utc::now().trunc_subsecs(6);
+        let meta = Meta {
+            id,
+            version: existing.as_ref().map_or(1, |r| r.meta.version + 1),
+            created_at: existing.as_ref().map_or(now, |r| r.meta.created_at),
+            updated_at: now,
+        };
+        let row = row_for::<R>(&meta, &body);
+        let model = R::ActiveModel::from_json(Value::Object(row.clone()))?;
+        match &existing {
+            Some(existing) => {
+                let result = R::Entity::update_many()
+                    .set(model)
+                    .filter(Expr::col("id").eq(id))
+                    .filter(Expr::col("version").eq(existing.meta.version))
+                    .exec(&txn)
+                    .await?;
+                if result.rows_affected == 0 {
+                    return Err(StoreError::VersionMismatch {
+                        expected: existing.meta.version,
+                        current: None,
+                    });
+                }
+            }
+            None => {
+                R::Entity::insert(model)
+                    .exec_without_returning(&txn)
+                    .await
+                    .map_err(|err| match err.sql_err() {
+                        Some(SqlErr::UniqueConstraintViolation(_)) => {
+                            StoreError::Conflict(vec![FieldError::new(
+                                "id",
+                                "the record was created by another request at the same time; retry",
+                            )])
+                        }
+                        _ => StoreError::Database(err),
+                    })?;
+            }
+        }
+        write_indexes(&txn, kind, id, &body).await?;
+        let op = if existing.is_some() { "update" } else { "create" };
+        append_change(&txn, kind, id, op, meta.version, actor).await?;
+        txn.commit().await?;
+        Ok(WriteOutcome {
+            record: record_of_row::<R>(row)?,
+            created: existing.is_none(),
+        })
+    }
+
+    /// Deletes a record no other record references.
+    pub async fn delete<R: Resource>(
+        &self,
+        id: Uuid,
+        expected: Precondition,
+        actor: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let kind = R::Body::KIND;
+        let _guard = self.lock_writes().await;
+        let txn = self.db.begin().await?;
+        let existing = R::Entity::find()
+            .filter(Expr::col("id").eq(id))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound(kind))?;
+        let version = record_of::<R>(&existing)?.meta.version;
+        check_precondition(expected, Some(version))?;
+        let referrers = referrers(&txn, id).await?;
+        if !referrers.is_empty() {
+            return Err(StoreError::Referenced(referrers));
+        }
+        R::Entity::delete_many()
+            .filter(Expr::col("id").eq(id))
+            .exec(&txn)
+            .await?;
+        clear_indexes(&txn, kind, id).await?;
+        append_change(&txn, kind, id, "delete", version + 1, actor).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// Every reference that names no existing record, and every cycle a self-reference would close.
+async fn reference_errors(
+    txn: &DatabaseTransaction,
+    kind: ResourceKind,
+    id: Uuid,
+    references: &[Reference],
+) -> Result<Vec<FieldError>, DbErr> {
+    let mut wanted: BTreeMap<ResourceKind, BTreeSet<Uuid>> = BTreeMap::new();
+    for reference in references {
+        wanted.entry(reference.target).or_default().insert(reference.id);
+    }
+    let mut found: BTreeSet<Uuid> = BTreeSet::new();
+    for (target, ids) in &wanted {
+        let stmt = Query::select()
+            .column("id")
+            .from(target.collection())
+            .and_where(Expr::col("id").is_in(ids.iter().copied()))
+            .take();
+        for row in txn.query_all(&stmt).await? {
+            found.insert(row.try_get::<Uuid>("", "id")?);
+        }
+    }
+    let mut errors = Vec::new();
+    for reference in references {
+        let name = reference.target.name();
+        if reference.target == kind && reference.id == id {
+            errors.push(FieldError::new(
+                &reference.pointer,
+                format!("a {name} cannot reference itself"),
+            ));
+        } else if !found.contains(&reference.id) {
+            errors.push(FieldError::new(
+                &reference.pointer,
+                format!("no {name} has the id {}", reference.id),
+            ));
+        } else if reference.target == kind && closes_cycle(txn, reference, id).await? {
+            errors.push(FieldError::new(
+                &reference.pointer,
+                format!("{} already descends from this {name}", reference.id),
+            ));
+        }
+    }
+    Ok(errors)
+}
+
+/// Whether following `reference.field` upwards from its target leads back to `id`.
+async fn closes_cycle(
+    txn: &DatabaseTransaction,
+    reference: &Reference,
+    id: Uuid,
+) -> Result<bool, DbErr> {
+    let mut current = reference.id;
+    for _ in 0..10_000 {
+        let stmt = Query::select()
+            .column("to_id")
+            .from("refs")
+            .and_where(Expr::col("from_id").eq(current))
+            .and_where(Expr::col("field").eq(reference.field))
+            .take();
+        match txn.query_one(&stmt).await? {
+            Some(row) => current = row.try_get::<Uuid>("", "to_id")?,
+            None => return Ok(false),
+        }
+        if current == id {
+            return Ok(true);
+        }
+    }
+    Ok(true)
+}
+
+async fn check_external_ids(
+    txn: &DatabaseTransaction,
+    kind: ResourceKind,
+    id: Uuid,
+    external_ids: &ExternalIds,
+) -> Result<(), StoreError> {
+    let mut conflicts = Vec::new();
+    for (system, value) in &external_ids.0 {
+        let stmt = Query::select()
+            .column("record_id")
+            .from("external_ids")
+            .and_where(Expr::col("resource").eq(kind.name()))
+            .and_where(Expr::col("system").eq(system.as_str()))
+            .and_where(Expr::col("value").eq(value.as_str()))
+            .take();
+        if let Some(row) = txn.query_one(&stmt).await? {
+            let holder: Uuid = row.try_get("", "record_id")?;
+            if holder != id {
+                conflicts.push(FieldError::new(
+                    format!("/external_ids/{system}"),
+                    format!("{system}:{value} already identifies the {} {holder}", kind.name()),
+                ));
+            }
+        }
+    }
+    if conflicts.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(conflicts))
+    }
+}
+
+async fn referrers(txn: &DatabaseTransaction, id: Uuid) -> Result<Vec<Referrer>, DbErr> {
+    let stmt = Query::select()
+        .columns(["from_resource", "from_id", "field"])
+        .from("refs")
+        .and_where(Expr::col("to_id").eq(id))
+        .order_by("from_resource", Order::Asc)
+        .order_by("from_id", Order::Asc)
+        .take();
+    let mut referrers = Vec::new();
+    for row in txn.query_all(&stmt).await? {
+        let resource: String = row.try_get("", "from_resource")?;
+        referrers.push(Referrer {
+            resource: ResourceKind::from_name(&resource)
+                .ok_or_else(|| DbErr::Custom(format!("unknown resource {resource} in refs")))?,
+            id: row.try_get("", "from_id")?,
+            field: row.try_get("", "field")?,
+        });
+    }
+    Ok(referrers)
+}
+
+async fn clear_indexes(
+    txn: &DatabaseTransaction,
+    kind: ResourceKind,
+    id: Uuid,
+) -> Result<(), DbErr> {
+    let deletes = [
+        Query::delete()
+            .from_table("refs")
+            .and_where(Expr::col("from_id").eq(id))
+            .take(),
+        Query::delete()
+            .from_table("external_ids")
+            .and_where(Expr::col("resource").eq(kind.name()))
+            .and_where(Expr::col("record_id").eq(id))
+            .take(),
+        Query::delete()
+            .from_table("project_sectors")
+            .and_where(Expr::col("project_id").eq(id))
+            .take(),
+    ];
+    for delete in deletes {
+        txn.execute(&delete).await?;
+    }
+    Ok(())
+}
+
+/// Rewrites the index rows of a record: its references, external ids and sectors.
+async fn write_indexes<B: Body>(
+    txn: &DatabaseTransaction,
+    kind: ResourceKind,
+    id: Uuid,
+    body: &B,
+) -> Result<(), DbErr> {
+    clear_indexes(txn, kind, id).await?;
+    let references: BTreeSet<(&'static str, Uuid, ResourceKind)> = body
+        .references()
+        .into_iter()
+        .map(|r| (r.field, r.id, r.target))
+        .collect();
+    if !references.is_empty() {
+        let mut insert = Query::insert()
+            .into_table("refs")
+            .columns(["from_id", "field", "to_id", "from_resource", "to_resource"])
+            .take();
+        for (field, to_id, target) in references {
+            insert.values_panic([
+                id.into(),
+                field.into(),
+                to_id.into(),
+                kind.name().into(),
+                target.name().into(),
+            ]);
+        }
+        txn.execute(&insert).await?;
+    }
+    if !body.external_ids().0.is_empty() {
+        let mut insert = Query::insert()
+            .into_table("external_ids")
+            .columns(["resource", "system", "value", "record_id"])
+            .take();
+        for (system, value) in &body.external_ids().0 {
+            insert.values_panic([
+                kind.name().into(),
+                system.as_str().into(),
+                value.as_str().into(),
+                id.into(),
+            ]);
+        }
+        txn.execute(&insert).await?;
+    }
+    let sectors = body.sectors();
+    if !sectors.is_empty() {
+        let mut insert = Query::insert()
+            .into_table("project_sectors")
+            .columns(["project_id", "sector"])
+            .take();
+        for sector in sectors {
+            insert.values_panic([id.into(), sector.code().into()]);
+        }
+        txn.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+async fn append_change(
+    txn: &DatabaseTransaction,
+    kind: ResourceKind,
+    id: Uuid,
+    op: &str,
+    version: i32,
+    actor: Option<&str>,
+) -> Result<(), DbErr> {
+    let insert = Query::insert()
+        .into_table("changes")
+        .columns(["resource", "record_id", "op", "version", "at", "actor"])
+        .values_panic([
+            kind.name().into(),
+            id.into(),
+            op.into(),
+            version.into(),
+            Utc::now().trunc_subsecs(6).into(),
+            actor.map(str::to_owned).into(),
+        ])
+        .take();
+    txn.execute(&insert).await?;
+    Ok(())
+}

@@ -1,0 +1,308 @@
+//! How each resource maps onto its table: the entity, the filters, the sort keys, and the few columns
+//! that differ from the body (money is stored in minor units).
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, Condition, EntityTrait, FromQueryResult, IntoActiveModel,
+    ModelTrait, TryIntoModel,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::domain::*;
+
+/// How a sort key's column compares, and what a missing value sorts as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    Text,
+    Integer,
+    Float,
+    Timestamp,
+    Uuid,
+}
+
+pub trait Resource: Send + Sync + 'static {
+    type Body: Body;
+    type Filter: ListFilter;
+    type Entity: EntityTrait<Model = Self::Model, ActiveModel = Self::ActiveModel>;
+    type Model: ModelTrait<Entity = Self::Entity>
+        + FromQueryResult
+        + Serialize
+        + DeserializeOwned
+        + IntoActiveModel<Self::ActiveModel>
+        + Clone
+        + Send
+        + Sync;
+    type ActiveModel: ActiveModelTrait<Entity = Self::Entity>
+        + ActiveModelBehavior
+        + TryIntoModel<Self::Model>
+        + Send
+        + Sync;
+
+    /// Sort keys beyond `id`, `created_at` and `updated_at`.
+    const SORT_KEYS: &'static [(&'static str, KeyKind)];
+    /// Columns that `q` searches.
+    const SEARCH_COLUMNS: &'static [&'static str];
+
+    /// The resource's own filters (the common ones are applied by the store).
+    fn filter(filter: &Self::Filter) -> Condition;
+
+    /// Adjusts the body's JSON into the row's columns, where they differ.
+    fn body_to_row(_body: &Self::Body, _row: &mut Map<String, Value>) {}
+    /// The reverse of `body_to_row`.
+    fn row_to_body(_row: &mut Map<String, Value>) {}
+}
+
+/// `id IN (SELECT from_id FROM refs WHERE field = … AND to_id = …)`: records whose `field` names `target`.
+pub(crate) fn referencing(field: &'static str, target: Uuid) -> SimpleExpr {
+    Expr::col("id").in_subquery(
+        Query::select()
+            .column("from_id")
+            .from("refs")
+            .and_where(Expr::col("field").eq(field))
+            .and_where(Expr::col("to_id").eq(target))
+            .take(),
+    )
+}
+
+/// Records whose `field` names a city in `country`.
+fn in_country(field: &'static str, country: &CountryCode) -> SimpleExpr {
+    Expr::col("id").in_subquery(
+        Query::select()
+            .column(("refs", "from_id"))
+            .from("refs")
+            .inner_join(
+                "cities",
+                Expr::col(("cities", "id")).equals(("refs", "to_id")),
+            )
+            .and_where(Expr::col(("refs", "field")).eq(field))
+            .and_where(Expr::col(("cities", "country")).eq(country.as_str()))
+            .take(),
+    )
+}
+
+/// A partial-date column in a range of partial dates, compared at the bound's precision: `start_to=2015`
+/// includes `2015-06`.
+fn date_range(
+    column: &'static str,
+    from: &Option<PartialDate>,
+    to: &Option<PartialDate>,
+) -> Condition {
+    Condition::all()
+        .add_option(from.as_ref().map(|from| Expr::col(column).gte(from.as_str())))
+        // `~` sorts after every digit and `-`, so `2015~` is after every date within 2015.
+        .add_option(
+            to.as_ref()
+                .map(|to| Expr::col(column).lte(format!("{}~", to.as_str()))),
+        )
+}
+
+fn eq<T: Into<sea_orm::Value>>(column: &'static str, value: Option<T>) -> Option<SimpleExpr> {
+    value.map(|value| Expr::col(column).eq(value))
+}
+
+/// One marker type per resource, naming its row of types.
+pub struct Cities;
+pub struct Organizations;
+pub struct Partnerships;
+pub struct Agreements;
+pub struct Projects;
+pub struct Fundings;
+pub struct Exchanges;
+pub struct Indicators;
+
+macro_rules! entity_types {
+    ($module:ident, $body:ty, $filter:ty) => {
+        type Body = $body;
+        type Filter = $filter;
+        type Entity = entity::$module::Entity;
+        type Model = entity::$module::Model;
+        type ActiveModel = entity::$module::ActiveModel;
+    };
+}
+
+impl Resource for Cities {
+    entity_types!(city, NewCity, CityFilter);
+    const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[
+        ("name", KeyKind::Text),
+        ("country", KeyKind::Text),
+        ("population", KeyKind::Integer),
+    ];
+    const SEARCH_COLUMNS: &'static [&'static str] = &["name", "local_name"];
+
+    fn filter(f: &CityFilter) -> Condition {
+        Condition::all().add_option(eq("country", f.country.as_ref().map(|c| c.as_str())))
+    }
+}
+
+impl Resource for Organizations {
+    entity_types!(organization, NewOrganization, OrganizationFilter);
+    const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[
+        ("name", KeyKind::Text),
+        ("kind", KeyKind::Text),
+        ("country", KeyKind::Text),
+    ];
+    const SEARCH_COLUMNS: &'static [&'static str] = &["name", "acronym"];
+
+    fn filter(f: &OrganizationFilter) -> Condition {
+        Condition::all()
+            .add_option(eq("kind", f.kind.map(|k| k.as_str())))
+            .add_option(eq("country", f.country.as_ref().map(|c| c.as_str())))
+            .add_option(eq("city_id", f.city_id))
+    }
+}
+
+impl Resource for Partnerships {
+    entity_types!(partnership, NewPartnership, PartnershipFilter);
+    const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[
+        ("title", KeyKind::Text),
+        ("kind", KeyKind::Text),
+        ("status", KeyKind::Text),
+        ("established", KeyKind::Text),
+    ];
+    const SEARCH_COLUMNS: &'static [&'static str] = &["title"];
+
+    fn filter(f: &PartnershipFilter) -> Condition {
+        Condition::all()
+            .add_option(f.city_id.map(|id| referencing("city_ids", id)))
+            .add_option(f.country.as_ref().map(|c| in_country("city_ids", c)))
+            .add_option(eq("kind", f.kind.map(|k| k.as_str())))
+            .add_option(eq("status", f.status.map(|s| s.as_str())))
+            .add(date_range(
+                "established",
+                &f.established_from,
+                &f.established_to,
+            ))
+    }
+}
+
+impl Resource for Agreements {
+    entity_types!(agreement, NewAgreement, AgreementFilter);
+    const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[
+        ("title", KeyKind::Text),
+        ("kind", KeyKind::Text),
+        ("signed", KeyKind::Text),
+    ];
+    const SEARCH_COLUMNS: &'static [&'static str] = &["title"];
+
+    fn filter(f: &AgreementFilter) -> Condition {
+        Condition::all()
+            .add_option(eq("partnership_id", f.partnership_id))
+            .add_option(eq("kind", f.kind.map(|k| k.as_str())))
+            .add_option(f.signatory_id.map(|id| referencing("signatory_ids", id)))
+            .add(date_range("signed", &f.signed_from, &f.signed_to))
+    }
+}
+
+impl Resource for Projects {
+    entity_types!(project, NewProject, ProjectFilter);
+    const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[
+        ("title", KeyKind::Text),
+        ("status", KeyKind::Text),
+        ("start", KeyKind::Text),
+        ("end", KeyKind::Text),
+    ];
+    const SEARCH_COLUMNS: &'static [&'static str] = &["title"];
+
+    fn filter(f: &ProjectFilter) -> Condition {
+        let in_sector = |sector: Sector| {
+            Expr::col("id").in_subquery(
+                Query::select()
+                    .column("project_id")
+                    .from("project_sectors")
+                    .and_where(Expr::col("sector").eq(sector.code()))
+                    .take(),
+            )
+        };
+        Condition::all()
+            .add_option(eq("partnership_id", f.partnership_id))
+            .add_option(f.city_id.map(|id| referencing("city_ids", id)))
+            .add_option(f.country.as_ref().map(|c| in_country("city_ids", c)))
+            .add_option(f.sector.map(in_sector))
+            .add_option(eq("status", f.status.map(|s| s.as_str())))
+            .add_option(eq("parent_id", f.parent_id))
+            .add_option(f.organization_id.map(|id| referencing("participants", id)))
+            .add(date_range("start", &f.start_from, &f.start_to))
+    }
+}
+
+impl Resource for Fundings {
+    entity_types!(funding, NewFunding, FundingFilter);
+    const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[
+        ("period", KeyKind::Text),
+        ("scheme", KeyKind::Text),
+        ("currency", KeyKind::Text),
+    ];
+    const SEARCH_COLUMNS: &'static [&'static str] = &["scheme"];
+
+    fn filter(f: &FundingFilter) -> Condition {
+        Condition::all()
+            .add_option(eq("project_id", f.project_id))
+            .add_option(eq("funder_id", f.funder_id))
+            .add_option(eq("instrument", f.instrument.map(|i| i.as_str())))
+            .add_option(eq("currency", f.currency.map(|c| c.code())))
+            .add(date_range("period", &f.period_from, &f.period_to))
+    }
+
+    fn body_to_row(body: &NewFunding, row: &mut Map<String, Value>) {
+        row.remove("amount");
+        let minor = body.money().ok().flatten().map(|money| money.minor);
+        row.insert("amount_minor".into(), minor.into());
+    }
+
+    fn row_to_body(row: &mut Map<String, Value>) {
+        let minor = row.remove("amount_minor").and_then(|v| v.as_i64());
+        let currency = row
+            .get("currency")
+            .and_then(|v| v.as_str())
+            .and_then(|code| CurrencyCode::parse(code).ok());
+        let amount = match (minor, currency) {
+            (Some(minor), Some(currency)) => {
+                Value::String(format_minor(minor.into(), currency.exponent()))
+            }
+            _ => Value::Null,
+        };
+        row.insert("amount".into(), amount);
+    }
+}
+
+impl Resource for Exchanges {
+    entity_types!(exchange, NewExchange, ExchangeFilter);
+    const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[
+        ("start", KeyKind::Text),
+        ("kind", KeyKind::Text),
+        ("participants", KeyKind::Integer),
+        ("title", KeyKind::Text),
+    ];
+    const SEARCH_COLUMNS: &'static [&'static str] = &["title"];
+
+    fn filter(f: &ExchangeFilter) -> Condition {
+        Condition::all()
+            .add_option(eq("kind", f.kind.map(|k| k.as_str())))
+            .add_option(eq("project_id", f.project_id))
+            .add_option(eq("partnership_id", f.partnership_id))
+            .add_option(f.city_id.map(|id| {
+                Condition::any()
+                    .add(Expr::col("from_city_id").eq(id))
+                    .add(Expr::col("to_city_id").eq(id))
+            }))
+            .add(date_range("start", &f.start_from, &f.start_to))
+    }
+}
+
+impl Resource for Indicators {
+    entity_types!(indicator, NewIndicator, IndicatorFilter);
+    const SORT_KEYS: &'static [(&'static str, KeyKind)] =
+        &[("period", KeyKind::Text), ("metric", KeyKind::Text)];
+    const SEARCH_COLUMNS: &'static [&'static str] = &["metric"];
+
+    fn filter(f: &IndicatorFilter) -> Condition {
+        Condition::all()
+            .add_option(eq("city_id", f.city_id))
+            .add_option(eq("project_id", f.project_id))
+            .add_option(eq("metric", f.metric.as_ref().map(|m| m.as_str())))
+            .add(date_range("period", &f.period_from, &f.period_to))
+    }
+}
