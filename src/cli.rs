@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use crate::config::Settings;
 
 #[derive(Debug, Parser)]
-#[command(name = "intercity", version, about = "Records city-to-city cooperation over a REST/JSON API")]
+#[command(
+    name = "intercity",
+    version,
+    about = "Records city-to-city cooperation over a REST/JSON API"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub settings: Settings,

@@ -6,7 +6,12 @@ use std::path::PathBuf;
 #[derive(Clone, Debug, clap::Args)]
 pub struct Settings {
     /// `sqlite://FILE?mode=rwc` (created if missing) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://intercity.db?mode=rwc", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://intercity.db?mode=rwc",
+        hide_env_values = true
+    )]
     pub database_url: String,
     /// Address to listen on.
     #[arg(long, env = "INTERCITY_BIND", default_value = "127.0.0.1:8080")]
@@ -34,7 +39,7 @@ pub struct Settings {
 impl Settings {
     /// The defaults, as if no variable were set.
     pub fn defaults() -> Self {
-        use clap::{FromArgMatches, Args};
+        use clap::{Args, FromArgMatches};
         let command = Self::augment_args(clap::Command::new("intercity"));
         let matches = command
             .try_get_matches_from(["intercity"])

@@ -157,9 +157,9 @@ impl ResponseError for ApiError {
         }
         let (slug, title) = self.kind();
         let errors: &[FieldError] = match self {
-            Self::BadRequest { errors, .. } | Self::Unprocessable(errors) | Self::Conflict(errors) => {
-                errors
-            }
+            Self::BadRequest { errors, .. }
+            | Self::Unprocessable(errors)
+            | Self::Conflict(errors) => errors,
             _ => &[],
         };
         let request = current_request();

@@ -50,7 +50,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let records = seed::read_dir(&settings.seed_dir)?.len();
             println!("every quote of {records} seed records is in its document");
         }
-        Command::Seed { verify_sources: None } => {
+        Command::Seed {
+            verify_sources: None,
+        } => {
             let store = prepare_store(&Settings {
                 auto_seed: false,
                 ..settings.clone()

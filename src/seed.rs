@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::domain::ResourceKind;
+use crate::domain::{Body, ResourceKind};
 use crate::store::{self, Resource, Store, StoreError};
 
 /// The change-feed actor of seeded records.
@@ -44,7 +44,10 @@ pub struct SeedReport {
 
 /// The fixed id of a seeded record: the UUID v5 of `resource/key` in the URL namespace.
 pub fn seed_id(kind: ResourceKind, key: &str) -> Uuid {
-    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("{}/{key}", kind.name()).as_bytes())
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_URL,
+        format!("{}/{key}", kind.name()).as_bytes(),
+    )
 }
 
 /// Merges `from` into `into`: `sources` are concatenated, `external_ids` united, differing `notes` joined;
@@ -69,7 +72,9 @@ fn merge(into: &mut Map<String, Value>, from: Map<String, Value>) -> Result<(), 
                 existing.push_str(value.as_str().unwrap_or_default());
             }
             (_, Some(existing)) => {
-                return Err(format!("`{field}` is {existing} in one file and {value} in another"))
+                return Err(format!(
+                    "`{field}` is {existing} in one file and {value} in another"
+                ))
             }
         }
     }
@@ -130,10 +135,14 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<SeedRecord>> {
     paths.sort();
     let mut records: BTreeMap<(ResourceKind, String), SeedRecord> = BTreeMap::new();
     for path in paths {
-        let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let file = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {file}"))?;
-        let entries: Vec<Entry> =
-            serde_json::from_str(&text).with_context(|| format!("{file} is not a list of seed records"))?;
+        let entries: Vec<Entry> = serde_json::from_str(&text)
+            .with_context(|| format!("{file} is not a list of seed records"))?;
         for entry in entries {
             let kind = ResourceKind::from_name(&entry.resource)
                 .ok_or_else(|| anyhow!("{file}: `{}` is not a resource", entry.resource))?;
@@ -169,7 +178,12 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<SeedRecord>> {
     for record in records.values_mut() {
         let mut data = Value::Object(std::mem::take(&mut record.data));
         resolve(&mut data, &known).map_err(|message| {
-            anyhow!("{}/{} ({}): {message}", record.kind.name(), record.key, record.files.join(", "))
+            anyhow!(
+                "{}/{} ({}): {message}",
+                record.kind.name(),
+                record.key,
+                record.files.join(", ")
+            )
         })?;
         if let Value::Object(data) = data {
             record.data = data;
@@ -186,14 +200,15 @@ fn in_load_order(mut records: Vec<SeedRecord>) -> Vec<SeedRecord> {
     let mut pending = records;
     while !pending.is_empty() {
         let before = pending.len();
-        let (ready, waiting): (Vec<_>, Vec<_>) = pending.into_iter().partition(|record| {
-            match record.data.get("parent_id").and_then(Value::as_str) {
-                Some(parent) if record.kind == ResourceKind::Project => parent
-                    .parse::<Uuid>()
-                    .map_or(true, |parent| placed.contains(&parent)),
-                _ => true,
-            }
-        });
+        let (ready, waiting): (Vec<_>, Vec<_>) =
+            pending.into_iter().partition(|record| {
+                match record.data.get("parent_id").and_then(Value::as_str) {
+                    Some(parent) if record.kind == ResourceKind::Project => parent
+                        .parse::<Uuid>()
+                        .map_or(true, |parent| placed.contains(&parent)),
+                    _ => true,
+                }
+            });
         placed.extend(ready.iter().map(|record| record.id));
         ordered.extend(ready);
         pending = waiting;
@@ -220,6 +235,42 @@ fn describe(error: StoreError) -> anyhow::Error {
     }
 }
 
+/// Calls `$function::<R>(…)` with the store type of `$kind`.
+macro_rules! with_resource {
+    ($kind:expr, $function:ident($($arg:expr),*) $(.$await:ident)?) => {
+        match $kind {
+            ResourceKind::City => $function::<store::Cities>($($arg),*)$(.$await)?,
+            ResourceKind::Organization => $function::<store::Organizations>($($arg),*)$(.$await)?,
+            ResourceKind::Partnership => $function::<store::Partnerships>($($arg),*)$(.$await)?,
+            ResourceKind::Agreement => $function::<store::Agreements>($($arg),*)$(.$await)?,
+            ResourceKind::Project => $function::<store::Projects>($($arg),*)$(.$await)?,
+            ResourceKind::Funding => $function::<store::Fundings>($($arg),*)$(.$await)?,
+            ResourceKind::Exchange => $function::<store::Exchanges>($($arg),*)$(.$await)?,
+            ResourceKind::Indicator => $function::<store::Indicators>($($arg),*)$(.$await)?,
+        }
+    };
+}
+
+/// The record's body, checked as the API would check it (references aside).
+fn body_of<R: Resource>(record: &SeedRecord) -> Result<R::Body, String> {
+    let body: R::Body = serde_path_to_error::deserialize(Value::Object(record.data.clone()))
+        .map_err(|error| format!("{}: {}", error.path(), error.inner()))?;
+    let errors = body.validate();
+    if errors.is_empty() {
+        Ok(body)
+    } else {
+        Err(errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "))
+    }
+}
+
+fn check<R: Resource>(record: &SeedRecord) -> Result<(), String> {
+    body_of::<R>(record).map(|_| ())
+}
+
 /// Creates the record unless it exists; reports whether it was created.
 async fn create_missing<R: Resource>(store: &Store, record: &SeedRecord) -> anyhow::Result<bool> {
     match store.get::<R>(record.id).await {
@@ -227,8 +278,7 @@ async fn create_missing<R: Resource>(store: &Store, record: &SeedRecord) -> anyh
         Err(StoreError::NotFound(_)) => {}
         Err(error) => return Err(error.into()),
     }
-    let body: R::Body = serde_path_to_error::deserialize(Value::Object(record.data.clone()))
-        .map_err(|error| anyhow!("/{}: {}", error.path().to_string().replace('.', "/"), error.inner()))?;
+    let body = body_of::<R>(record).map_err(|message| anyhow!(message))?;
     store
         .put::<R>(record.id, body, None, Some(SEED_ACTOR))
         .await
@@ -236,21 +286,37 @@ async fn create_missing<R: Resource>(store: &Store, record: &SeedRecord) -> anyh
     Ok(true)
 }
 
-async fn load_record(store: &Store, record: &SeedRecord) -> anyhow::Result<bool> {
-    match record.kind {
-        ResourceKind::City => create_missing::<store::Cities>(store, record).await,
-        ResourceKind::Organization => create_missing::<store::Organizations>(store, record).await,
-        ResourceKind::Partnership => create_missing::<store::Partnerships>(store, record).await,
-        ResourceKind::Agreement => create_missing::<store::Agreements>(store, record).await,
-        ResourceKind::Project => create_missing::<store::Projects>(store, record).await,
-        ResourceKind::Funding => create_missing::<store::Fundings>(store, record).await,
-        ResourceKind::Exchange => create_missing::<store::Exchanges>(store, record).await,
-        ResourceKind::Indicator => create_missing::<store::Indicators>(store, record).await,
-    }
+/// Every problem of the seed files, one line each; empty when they load.
+pub fn check_dir(dir: &Path) -> anyhow::Result<Vec<String>> {
+    Ok(read_dir(dir)?
+        .iter()
+        .filter_map(|record| {
+            with_resource!(record.kind, check(record))
+                .err()
+                .map(|message| {
+                    format!(
+                        "{}/{} ({}): {message}",
+                        record.kind.name(),
+                        record.key,
+                        record.files.join(", ")
+                    )
+                })
+        })
+        .collect())
 }
 
-/// Loads every seed record the database lacks.
+/// Loads every seed record the database lacks. The files are checked whole first, so a mistake in them
+/// is reported in full and loads nothing.
 pub async fn load_dir(store: &Store, dir: &Path) -> anyhow::Result<SeedReport> {
+    let problems = check_dir(dir)?;
+    if !problems.is_empty() {
+        bail!(
+            "the seed files in {} have {} problem(s):\n{}",
+            dir.display(),
+            problems.len(),
+            problems.join("\n")
+        );
+    }
     let records = read_dir(dir)?;
     let mut report = SeedReport {
         records: records.len(),
@@ -258,9 +324,15 @@ pub async fn load_dir(store: &Store, dir: &Path) -> anyhow::Result<SeedReport> {
     };
     for record in &records {
         *report.per_resource.entry(record.kind.name()).or_default() += 1;
-        let created = load_record(store, record).await.with_context(|| {
-            format!("seed {}/{} ({})", record.kind.name(), record.key, record.files.join(", "))
-        })?;
+        let created = with_resource!(record.kind, create_missing(store, record).await)
+            .with_context(|| {
+                format!(
+                    "seed {}/{} ({})",
+                    record.kind.name(),
+                    record.key,
+                    record.files.join(", ")
+                )
+            })?;
         report.written += usize::from(created);
     }
     Ok(report)
@@ -270,8 +342,12 @@ pub async fn load_dir(store: &Store, dir: &Path) -> anyhow::Result<SeedReport> {
 /// comparing with whitespace normalised. Returns one line per quote that is not found.
 pub fn verify_sources(seeds: &Path, documents: &Path) -> anyhow::Result<Vec<String>> {
     let normalise = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let readme = std::fs::read_to_string(documents.join("README.md"))
-        .with_context(|| format!("{} has no README.md naming the documents", documents.display()))?;
+    let readme = std::fs::read_to_string(documents.join("README.md")).with_context(|| {
+        format!(
+            "{} has no README.md naming the documents",
+            documents.display()
+        )
+    })?;
     let mut texts: HashMap<String, String> = HashMap::new();
     for line in readme.lines() {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
@@ -287,7 +363,12 @@ pub fn verify_sources(seeds: &Path, documents: &Path) -> anyhow::Result<Vec<Stri
     }
     let mut failures = Vec::new();
     for record in read_dir(seeds)? {
-        let name = format!("{}/{} ({})", record.kind.name(), record.key, record.files.join(", "));
+        let name = format!(
+            "{}/{} ({})",
+            record.kind.name(),
+            record.key,
+            record.files.join(", ")
+        );
         let sources = record.data.get("sources").and_then(Value::as_array);
         if sources.is_none_or(|sources| sources.is_empty()) {
             failures.push(format!("{name}: no sources"));
@@ -298,9 +379,9 @@ pub fn verify_sources(seeds: &Path, documents: &Path) -> anyhow::Result<Vec<Stri
             match texts.get(document) {
                 None => failures.push(format!("{name}: unknown document `{document}`")),
                 Some(_) if quote.is_empty() => failures.push(format!("{name}: empty quote")),
-                Some(text) if !text.contains(&quote) => {
-                    failures.push(format!("{name}: quote not found in {document}: \"{quote}\""))
-                }
+                Some(text) if !text.contains(&quote) => failures.push(format!(
+                    "{name}: quote not found in {document}: \"{quote}\""
+                )),
                 Some(_) => {}
             }
         }

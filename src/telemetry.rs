@@ -54,9 +54,7 @@ pub async fn request_id(
         .get(&REQUEST_ID)
         .and_then(|value| value.to_str().ok())
         .filter(|value| {
-            !value.is_empty()
-                && value.len() <= 128
-                && value.bytes().all(|b| b.is_ascii_graphic())
+            !value.is_empty() && value.len() <= 128 && value.bytes().all(|b| b.is_ascii_graphic())
         })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());

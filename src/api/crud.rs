@@ -60,7 +60,10 @@ fn location<R: Resource>(id: Uuid) -> String {
     format!("/v1/{}/{id}", R::Body::KIND.collection())
 }
 
-fn record_response<B: Body>(mut response: actix_web::HttpResponseBuilder, record: &Record<B>) -> HttpResponse {
+fn record_response<B: Body>(
+    mut response: actix_web::HttpResponseBuilder,
+    record: &Record<B>,
+) -> HttpResponse {
     response
         .insert_header((header::ETAG, version_etag(record.meta.version)))
         .json(record)
@@ -145,10 +148,9 @@ pub async fn patch<R: Resource>(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     if !patch.is_object() {
-        return Err(ApiError::Unprocessable(vec![crate::domain::FieldError::new(
-            "",
-            "a merge patch must be a JSON object",
-        )]));
+        return Err(ApiError::Unprocessable(vec![
+            crate::domain::FieldError::new("", "a merge patch must be a JSON object"),
+        ]));
     }
     let current = store.get::<R>(id).await?;
     let mut document =

@@ -48,12 +48,13 @@ fn field_error(parent: String, message: String) -> FieldError {
             .and_then(|rest| rest.split('`').next())
             .map(str::to_owned)
     };
-    if let Some(name) = named("unknown field `") {
-        let expected = message.split_once(", expected ").map(|(_, e)| e).unwrap_or("");
-        return FieldError::new(
-            format!("{parent}/{name}"),
-            format!("is not a field here; expected {expected}"),
-        );
+    if message.starts_with("unknown field `") {
+        // The path already ends with the unknown field's name.
+        let expected = message
+            .split_once(", expected ")
+            .map(|(_, e)| e)
+            .unwrap_or("");
+        return FieldError::new(parent, format!("is not a field here; expected {expected}"));
     }
     if let Some(name) = named("missing field `") {
         return FieldError::new(format!("{parent}/{name}"), "is required");
@@ -71,22 +72,12 @@ pub fn parse_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result
 
 /// Parses a body: malformed JSON is a 400; well-formed JSON of the wrong shape is a 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let not_json = |error: serde_json::Error| ApiError::BadRequest {
-        detail: format!("the body is not valid JSON: {error}"),
-        errors: vec![FieldError::new("", format!("is not valid JSON: {error}"))],
-    };
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let parent = pointer(error.path());
-        let inner = error.into_inner();
-        if inner.is_data() {
-            ApiError::Unprocessable(vec![field_error(parent, inner.to_string())])
-        } else {
-            not_json(inner)
-        }
-    })?;
-    deserializer.end().map_err(not_json)?;
-    Ok(value)
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|error| ApiError::BadRequest {
+            detail: format!("the body is not valid JSON: {error}"),
+            errors: vec![FieldError::new("", format!("is not valid JSON: {error}"))],
+        })?;
+    parse_json_value(value)
 }
 
 /// The raw body of a JSON request, read up to the configured limit.
@@ -176,7 +167,10 @@ pub struct ListQuery<F> {
     pub filter: F,
 }
 
-fn parse_query<T: DeserializeOwned>(pairs: &[(String, String)], extra: &[&str]) -> Result<T, ApiError> {
+fn parse_query<T: DeserializeOwned>(
+    pairs: &[(String, String)],
+    extra: &[&str],
+) -> Result<T, ApiError> {
     let encoded = serde_urlencoded::to_string(pairs).unwrap_or_default();
     let deserializer =
         serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
@@ -185,7 +179,10 @@ fn parse_query<T: DeserializeOwned>(pairs: &[(String, String)], extra: &[&str]) 
         let message = error.into_inner().to_string();
         let error = match message.split('`').nth(1) {
             Some(name) if message.starts_with("unknown field") => {
-                let expected = message.split_once(", expected ").map(|(_, e)| e).unwrap_or("");
+                let expected = message
+                    .split_once(", expected ")
+                    .map(|(_, e)| e)
+                    .unwrap_or("");
                 let extra: Vec<String> = extra.iter().map(|name| format!("`{name}`")).collect();
                 FieldError::new(
                     name,
@@ -226,8 +223,9 @@ impl<F: DeserializeOwned> ListQuery<F> {
                 format!("the query string is longer than {MAX_QUERY_LENGTH} characters"),
             ));
         }
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
-            .map_err(|error| ApiError::bad_request("", format!("the query string is malformed: {error}")))?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|error| {
+            ApiError::bad_request("", format!("the query string is malformed: {error}"))
+        })?;
         let (page, filter): (Vec<_>, Vec<_>) = pairs
             .into_iter()
             .partition(|(key, _)| PAGE_PARAMS.contains(&key.as_str()));

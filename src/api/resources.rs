@@ -21,7 +21,8 @@ macro_rules! resource_endpoints {
         /// Keyset-paginated: follow `next_cursor` (or the `Link: rel="next"` header) until it is null.
         #[utoipa::path(
             tag = $tag,
-            params(PageParams, $filter),
+            params(PageParams, $filter,
+                ("If-None-Match" = Option<String>, Header, description = "An ETag of this list; 304 if unchanged")),
             responses(
                 (status = 200, description = "One page", body = Page<$record>,
                     headers(("ETag" = String, description = "Changes whenever the page does"),
@@ -43,7 +44,8 @@ macro_rules! resource_endpoints {
         #[doc = concat!("Read one ", $name, ".")]
         #[utoipa::path(
             tag = $tag,
-            params(("id" = Uuid, Path, description = "The record's id")),
+            params(("id" = Uuid, Path, description = "The record's id"),
+                ("If-None-Match" = Option<String>, Header, description = "The record's ETag; 304 if unchanged")),
             responses(
                 (status = 200, description = "The record", body = $record,
                     headers(("ETag" = String, description = "The record's version, quoted"))),

@@ -8,7 +8,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The eight kinds of record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceKind {
     City,
@@ -209,7 +211,10 @@ impl<T: Clone> TryFrom<Vec<T>> for List<T> {
     type Error = String;
     fn try_from(items: Vec<T>) -> Result<Self, String> {
         if items.len() > MAX_LIST {
-            Err(format!("has {} items; at most {MAX_LIST} are allowed", items.len()))
+            Err(format!(
+                "has {} items; at most {MAX_LIST} are allowed",
+                items.len()
+            ))
         } else {
             Ok(Self(items))
         }
@@ -271,7 +276,10 @@ pub struct Source {
 /// The record's ids in other systems, such as `{"jica": "0601234"}`. A (system, id) pair belongs to at
 /// most one record of a resource type.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(try_from = "BTreeMap<String, String>", into = "BTreeMap<String, String>")]
+#[serde(
+    try_from = "BTreeMap<String, String>",
+    into = "BTreeMap<String, String>"
+)]
 #[schema(value_type = BTreeMap<String, String>, example = json!({"jica": "0601234"}))]
 pub struct ExternalIds(pub BTreeMap<String, String>);
 

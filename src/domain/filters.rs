@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::*;
@@ -47,9 +47,8 @@ impl TryFrom<String> for ExternalIdQuery {
 }
 
 /// A search text for `q`: matched case-insensitively anywhere in the name or title.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
-#[schema(value_type = String, max_length = 200, example = "water")]
 pub struct SearchText(pub String);
 
 impl TryFrom<String> for SearchText {
@@ -74,6 +73,7 @@ macro_rules! filter {
         pub struct $name {
             $($(#[$field_attr])* pub $field: Option<$ty>,)*
             /// Case-insensitive search in the name or title.
+            #[param(value_type = Option<String>, max_length = 200, example = "water")]
             pub q: Option<SearchText>,
             /// Only the record with this external id, as `system:id`.
             #[param(value_type = Option<String>, example = "jica:0601234")]

@@ -49,7 +49,7 @@ macro_rules! record_type {
 }
 
 macro_rules! vocabulary {
-    ($(#[$attr:meta])* $name:ident { $($variant:ident = $code:literal),* $(,)? }) => {
+    ($(#[$attr:meta])* $name:ident { $($variant:ident = $code:tt),* $(,)? }) => {
         $(#[$attr])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
         pub enum $name { $(#[serde(rename = $code)] $variant),* }
@@ -64,7 +64,11 @@ macro_rules! vocabulary {
 }
 
 /// Checks that `end` is not before `start`, comparing them at the precision both have.
-fn check_order(start: &Option<PartialDate>, end: &Option<PartialDate>, field: &str) -> Vec<FieldError> {
+fn check_order(
+    start: &Option<PartialDate>,
+    end: &Option<PartialDate>,
+    field: &str,
+) -> Vec<FieldError> {
     if let (Some(start), Some(end)) = (start, end) {
         let width = start.as_str().len().min(end.as_str().len());
         if end.as_str()[..width] < start.as_str()[..width] {
@@ -139,14 +143,26 @@ impl Body for NewCity {
         if self.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
             errors.push(FieldError::new("/latitude", "must be between -90 and 90"));
         }
-        if self.longitude.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
-            errors.push(FieldError::new("/longitude", "must be between -180 and 180"));
+        if self
+            .longitude
+            .is_some_and(|v| !(-180.0..=180.0).contains(&v))
+        {
+            errors.push(FieldError::new(
+                "/longitude",
+                "must be between -180 and 180",
+            ));
         }
         if self.population.is_some_and(|v| v > i64::MAX as u64) {
             errors.push(FieldError::new("/population", "is too large"));
         }
-        if self.population_year.is_some_and(|v| !(1000..=9999).contains(&v)) {
-            errors.push(FieldError::new("/population_year", "must be a four-digit year"));
+        if self
+            .population_year
+            .is_some_and(|v| !(1000..=9999).contains(&v))
+        {
+            errors.push(FieldError::new(
+                "/population_year",
+                "must be a four-digit year",
+            ));
         }
         errors
     }
@@ -319,10 +335,13 @@ impl Body for NewAgreement {
     }
 
     fn references(&self) -> Vec<Reference> {
-        let mut refs: Vec<Reference> =
-            Reference::one("partnership_id", ResourceKind::Partnership, self.partnership_id)
-                .into_iter()
-                .collect();
+        let mut refs: Vec<Reference> = Reference::one(
+            "partnership_id",
+            ResourceKind::Partnership,
+            self.partnership_id,
+        )
+        .into_iter()
+        .collect();
         refs.extend(Reference::many(
             "signatory_ids",
             ResourceKind::Organization,
@@ -433,19 +452,32 @@ impl Body for NewProject {
 
     fn references(&self) -> Vec<Reference> {
         let mut refs: Vec<Reference> = [
-            Reference::one("partnership_id", ResourceKind::Partnership, self.partnership_id),
+            Reference::one(
+                "partnership_id",
+                ResourceKind::Partnership,
+                self.partnership_id,
+            ),
             Reference::one("parent_id", ResourceKind::Project, self.parent_id),
         ]
         .into_iter()
         .flatten()
         .collect();
-        refs.extend(Reference::many("city_ids", ResourceKind::City, &self.city_ids));
-        refs.extend(self.participants.iter().enumerate().map(|(i, p)| Reference {
-            pointer: format!("/participants/{i}/organization_id"),
-            field: "participants",
-            target: ResourceKind::Organization,
-            id: p.organization_id,
-        }));
+        refs.extend(Reference::many(
+            "city_ids",
+            ResourceKind::City,
+            &self.city_ids,
+        ));
+        refs.extend(
+            self.participants
+                .iter()
+                .enumerate()
+                .map(|(i, p)| Reference {
+                    pointer: format!("/participants/{i}/organization_id"),
+                    field: "participants",
+                    target: ResourceKind::Organization,
+                    id: p.organization_id,
+                }),
+        );
         refs
     }
 }
@@ -503,7 +535,11 @@ impl Body for NewFunding {
     fn references(&self) -> Vec<Reference> {
         [
             Reference::one("project_id", ResourceKind::Project, Some(self.project_id)),
-            Reference::one("funder_id", ResourceKind::Organization, Some(self.funder_id)),
+            Reference::one(
+                "funder_id",
+                ResourceKind::Organization,
+                Some(self.funder_id),
+            ),
         ]
         .into_iter()
         .flatten()
@@ -591,7 +627,11 @@ impl Body for NewExchange {
     fn references(&self) -> Vec<Reference> {
         [
             Reference::one("project_id", ResourceKind::Project, self.project_id),
-            Reference::one("partnership_id", ResourceKind::Partnership, self.partnership_id),
+            Reference::one(
+                "partnership_id",
+                ResourceKind::Partnership,
+                self.partnership_id,
+            ),
             Reference::one("from_city_id", ResourceKind::City, self.from_city_id),
             Reference::one("to_city_id", ResourceKind::City, self.to_city_id),
         ]

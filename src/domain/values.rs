@@ -18,10 +18,9 @@ impl PartialDate {
         let parts: Vec<&str> = text.split('-').collect();
         let widths = [4, 2, 2];
         if parts.len() > 3
-            || parts
-                .iter()
-                .zip(widths)
-                .any(|(part, width)| part.len() != width || !part.bytes().all(|b| b.is_ascii_digit()))
+            || parts.iter().zip(widths).any(|(part, width)| {
+                part.len() != width || !part.bytes().all(|b| b.is_ascii_digit())
+            })
         {
             return Err(invalid());
         }
@@ -30,7 +29,9 @@ impl PartialDate {
         let month = number(1).unwrap_or(1);
         let day = number(2).unwrap_or(1);
         if year < 1000 {
-            return Err(format!("`{text}`: the year must have four digits, 1000 or later"));
+            return Err(format!(
+                "`{text}`: the year must have four digits, 1000 or later"
+            ));
         }
         if chrono::NaiveDate::from_ymd_opt(year, month, day).is_none() {
             return Err(format!("`{text}` is not a real date"));
@@ -235,7 +236,16 @@ mod tests {
         for good in ["1981", "2016-03", "2016-02-29", "2009-06-14"] {
             assert_eq!(PartialDate::parse(good).unwrap().as_str(), good);
         }
-        for bad in ["2016-02-30", "2016-13", "2015-02-29", "81", "2016-3", "2016-03-", "abcd", "0999"] {
+        for bad in [
+            "2016-02-30",
+            "2016-13",
+            "2015-02-29",
+            "81",
+            "2016-3",
+            "2016-03-",
+            "abcd",
+            "0999",
+        ] {
             assert!(PartialDate::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(PartialDate::parse("2016-03").unwrap().year(), 2016);

@@ -48,12 +48,12 @@ impl SortKey {
     /// The expression rows are ordered by; a missing value sorts first, as the same value on every engine.
     fn expr(&self) -> SimpleExpr {
         let fallback: SimpleExpr = match self.kind {
-            KeyKind::Text => Expr::val("").into(),
-            KeyKind::Integer => Expr::val(-1i64).into(),
-            KeyKind::Float => Expr::val(-1000f64).into(),
-            KeyKind::Timestamp | KeyKind::Uuid => return Expr::col(self.name).into(),
+            KeyKind::Text => Expr::val(""),
+            KeyKind::Integer => Expr::val(-1i64),
+            KeyKind::Float => Expr::val(-1000f64),
+            KeyKind::Timestamp | KeyKind::Uuid => return Expr::col(self.name),
         };
-        Func::coalesce([Expr::col(self.name).into(), fallback]).into()
+        Func::coalesce([Expr::col(self.name), fallback]).into()
     }
 
     fn fallback(&self) -> Value {
@@ -71,11 +71,7 @@ impl SortKey {
             KeyKind::Text => value.as_str()?.to_owned().into(),
             KeyKind::Integer => value.as_i64()?.into(),
             KeyKind::Float => value.as_f64()?.into(),
-            KeyKind::Timestamp => value
-                .as_str()?
-                .parse::<DateTime<Utc>>()
-                .ok()?
-                .into(),
+            KeyKind::Timestamp => value.as_str()?.parse::<DateTime<Utc>>().ok()?.into(),
             KeyKind::Uuid => value.as_str()?.parse::<Uuid>().ok()?.into(),
         })
     }
@@ -154,12 +150,11 @@ fn after_condition(keys: &[SortKey], after: &[Value]) -> Result<Condition, Field
 fn common_condition<R: Resource>(filter: &R::Filter) -> Condition {
     let common = filter.common();
     let search = common.q.map(|q| {
-        let escaped = q
-            .0
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
+        let escaped =
+            q.0.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         R::SEARCH_COLUMNS
             .iter()
@@ -256,7 +251,8 @@ impl Store {
             .filter(R::filter(&request.filter));
         if let Some(cursor) = &request.cursor {
             let after = cursor::decode(cursor, &sort).map_err(StoreError::BadParameter)?;
-            select = select.filter(after_condition(&keys, &after).map_err(StoreError::BadParameter)?);
+            select =
+                select.filter(after_condition(&keys, &after).map_err(StoreError::BadParameter)?);
         }
         for key in &keys {
             let order = if key.descending {
@@ -372,7 +368,11 @@ impl Store {
             }
         }
         write_indexes(&txn, kind, id, &body).await?;
-        let op = if existing.is_some() { "update" } else { "create" };
+        let op = if existing.is_some() {
+            "update"
+        } else {
+            "create"
+        };
         append_change(&txn, kind, id, op, meta.version, actor).await?;
         txn.commit().await?;
         Ok(WriteOutcome {
@@ -422,7 +422,10 @@ async fn reference_errors(
 ) -> Result<Vec<FieldError>, DbErr> {
     let mut wanted: BTreeMap<ResourceKind, BTreeSet<Uuid>> = BTreeMap::new();
     for reference in references {
-        wanted.entry(reference.target).or_default().insert(reference.id);
+        wanted
+            .entry(reference.target)
+            .or_default()
+            .insert(reference.id);
     }
     let mut found: BTreeSet<Uuid> = BTreeSet::new();
     for (target, ids) in &wanted {
@@ -503,7 +506,10 @@ async fn check_external_ids(
             if holder != id {
                 conflicts.push(FieldError::new(
                     format!("/external_ids/{system}"),
-                    format!("{system}:{value} already identifies the {} {holder}", kind.name()),
+                    format!(
+                        "{system}:{value} already identifies the {} {holder}",
+                        kind.name()
+                    ),
                 ));
             }
         }

@@ -15,8 +15,10 @@ use uuid::Uuid;
 use crate::domain::{FieldError, ResourceKind};
 
 pub use crud::{ListPage, ListRequest, Precondition, WriteOutcome};
-pub use resources::{Agreements, Cities, Exchanges, Fundings, Indicators, Organizations, Partnerships, Projects};
 pub use resources::Resource;
+pub use resources::{
+    Agreements, Cities, Exchanges, Fundings, Indicators, Organizations, Partnerships, Projects,
+};
 
 /// Why a store operation did not happen.
 #[derive(Debug, thiserror::Error)]

@@ -3,8 +3,8 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, Condition, EntityTrait, FromQueryResult, IntoActiveModel,
-    ModelTrait, TryIntoModel,
+    ActiveModelBehavior, ActiveModelTrait, Condition, EntityTrait, FromQueryResult,
+    IntoActiveModel, ModelTrait, TryIntoModel,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -91,7 +91,10 @@ fn date_range(
     to: &Option<PartialDate>,
 ) -> Condition {
     Condition::all()
-        .add_option(from.as_ref().map(|from| Expr::col(column).gte(from.as_str())))
+        .add_option(
+            from.as_ref()
+                .map(|from| Expr::col(column).gte(from.as_str())),
+        )
         // `~` sorts after every digit and `-`, so `2015~` is after every date within 2015.
         .add_option(
             to.as_ref()

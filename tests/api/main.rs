@@ -1,0 +1,11 @@
+//! Integration tests: each spawns the real application over HTTP on its own database, on SQLite and on
+//! PostgreSQL (`TEST_DATABASE_URL`).
+
+mod helpers;
+
+mod conditional;
+mod crud;
+mod errors;
+mod lists;
+mod openapi;
+mod operations;

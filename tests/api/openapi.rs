@@ -1,0 +1,50 @@
+//! The committed OpenAPI document is what the code produces, and it covers every route.
+
+#[test]
+fn committed_spec_matches_the_code() {
+    let produced = intercity::api::openapi_json();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .expect("openapi/openapi.json is committed");
+    if produced != committed {
+        panic!(
+            "openapi/openapi.json is out of date: run `cargo run -- openapi > openapi/openapi.json` and commit it"
+        );
+    }
+}
+
+#[test]
+fn every_operation_documents_its_errors_and_examples() {
+    let document: serde_json::Value =
+        serde_json::from_str(&intercity::api::openapi_json()).unwrap();
+    let paths = document["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), 19, "{:?}", paths.keys().collect::<Vec<_>>());
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            let writes = ["post", "put", "patch", "delete"].contains(&method.as_str());
+            if writes || path.contains("{id}") {
+                assert!(
+                    responses.contains_key("400"),
+                    "{method} {path} documents no 400"
+                );
+            }
+            if writes && method != "delete" {
+                assert!(
+                    responses.contains_key("422"),
+                    "{method} {path} documents no 422"
+                );
+            }
+        }
+    }
+    let schemas = document["components"]["schemas"].as_object().unwrap();
+    for name in ["NewCity", "NewFunding", "NewProject", "Problem"] {
+        let properties = schemas[name]["properties"].as_object().unwrap();
+        assert!(
+            properties.values().any(|p| p.get("example").is_some()
+                || p.get("examples").is_some()
+                || p.get("$ref").is_some()),
+            "{name} has no examples"
+        );
+    }
+}
