@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod client;
 mod conditional;
 mod crud;
 mod errors;

@@ -12,6 +12,11 @@ repo=$(cd "$here/../.." && pwd)
 venv=${INTERCITY_CLIENT_VENV:-${CARGO_TARGET_DIR:-$repo/target}/python-client-venv}
 pip=("$venv/bin/python" -m pip --quiet --disable-pip-version-check)
 
+# One run at a time per venv: tests on both engines may call this at once.
+mkdir -p "$(dirname "$venv")"
+exec 9>"$venv.lock"
+flock 9
+
 # The venv: the generator (which brings ruff, httpx and attrs) and setuptools to build what it writes.
 requirements=(openapi-python-client==0.29.1 setuptools==84.2.1)
 if ! "$venv/bin/python" -c 'import sys, importlib.metadata as m
