@@ -5,10 +5,12 @@ mod common;
 mod filters;
 mod resources;
 mod sectors;
+mod stats;
 mod values;
 
 pub use common::*;
 pub use filters::*;
 pub use resources::*;
 pub use sectors::*;
+pub use stats::*;
 pub use values::*;
