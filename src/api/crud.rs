@@ -27,7 +27,7 @@ pub fn body_etag(body: &[u8]) -> String {
 }
 
 /// Whether `If-None-Match` already names `etag`.
-fn not_modified(request: &HttpRequest, etag: &str) -> bool {
+pub fn not_modified(request: &HttpRequest, etag: &str) -> bool {
     request
         .headers()
         .get(header::IF_NONE_MATCH)

@@ -183,13 +183,14 @@ fn parse_query<T: DeserializeOwned>(
                     .split_once(", expected ")
                     .map(|(_, e)| e)
                     .unwrap_or("");
-                let extra: Vec<String> = extra.iter().map(|name| format!("`{name}`")).collect();
+                let known: Vec<String> = extra.iter().map(|name| format!("`{name}`")).collect();
+                let known = known
+                    .into_iter()
+                    .chain([expected.to_owned()])
+                    .collect::<Vec<_>>();
                 FieldError::new(
                     name,
-                    format!(
-                        "is not a parameter of this list; use {}, {expected}",
-                        extra.join(", ")
-                    ),
+                    format!("is not a parameter here; use {}", known.join(", ")),
                 )
             }
             Some(name) if message.starts_with("duplicate field") => {
@@ -243,6 +244,32 @@ impl<F: DeserializeOwned> ListQuery<F> {
             limit,
             filter,
         })
+    }
+}
+
+/// Query parameters parsed into `T`; unknown ones are refused with the list of known ones.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let query = request.query_string();
+        let parsed = if query.len() > MAX_QUERY_LENGTH {
+            Err(ApiError::bad_request(
+                "",
+                format!("the query string is longer than {MAX_QUERY_LENGTH} characters"),
+            ))
+        } else {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+                .map_err(|error| {
+                    ApiError::bad_request("", format!("the query string is malformed: {error}"))
+                })
+                .and_then(|pairs| parse_query(&pairs, &[]))
+                .map(Self)
+        };
+        std::future::ready(parsed)
     }
 }
 

@@ -3,6 +3,7 @@
 mod crud;
 mod extract;
 mod resources;
+mod stats;
 mod system;
 
 pub use extract::BodyLimit;
@@ -35,6 +36,7 @@ name each field (a JSON pointer into the body, or a query parameter).",
         (name = "fundings", description = "Who funds a project, and with how much"),
         (name = "exchanges", description = "Trainees, experts and seminars"),
         (name = "indicators", description = "Measured results"),
+        (name = "stats", description = "Aggregates for dashboards, as JSON or CSV"),
         (name = "sectors", description = "The sector vocabulary"),
         (name = "operations", description = "Health and readiness"),
     ),
@@ -95,7 +97,13 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(get_indicator)
         .service(put_indicator)
         .service(patch_indicator)
-        .service(delete_indicator);
+        .service(delete_indicator)
+        .service(stats::funding_stats)
+        .service(stats::project_stats)
+        .service(stats::exchange_stats)
+        .service(stats::indicator_stats)
+        .service(stats::overview)
+        .service(stats::partnership_summary);
 }
 
 /// The document's header: info and tags; `routes` adds the paths.

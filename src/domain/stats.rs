@@ -70,7 +70,13 @@ impl<K: GroupKey> Default for GroupBy<K> {
 impl<K: GroupKey> TryFrom<String> for GroupBy<K> {
     type Error = String;
     fn try_from(text: String) -> Result<Self, String> {
-        let allowed = || K::ALL.iter().map(|k| k.code()).collect::<Vec<_>>().join(", ");
+        let allowed = || {
+            K::ALL
+                .iter()
+                .map(|k| k.code())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let mut keys: Vec<K> = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let key = K::ALL
@@ -114,6 +120,7 @@ macro_rules! stats_query {
             #[param(minimum = 1000, maximum = 9999, example = 2018)]
             pub year_to: Option<u16>,
             /// `csv` answers `text/csv`, as `Accept: text/csv` does.
+            #[param(inline)]
             pub format: Option<Format>,
         }
 
@@ -191,6 +198,7 @@ stats_query! {
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
     /// `csv` answers `text/csv` (one `section,key,value` row per figure).
+    #[param(inline)]
     pub format: Option<Format>,
 }
 
@@ -208,4 +216,10 @@ macro_rules! formatted {
         })*
     };
 }
-formatted!(FundingStatsQuery, ProjectStatsQuery, ExchangeStatsQuery, IndicatorStatsQuery, SummaryQuery);
+formatted!(
+    FundingStatsQuery,
+    ProjectStatsQuery,
+    ExchangeStatsQuery,
+    IndicatorStatsQuery,
+    SummaryQuery
+);

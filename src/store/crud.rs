@@ -634,6 +634,12 @@ async fn append_change(
     version: i32,
     actor: Option<&str>,
 ) -> Result<(), DbErr> {
+    // On PostgreSQL, writers take their change number one at a time and hold it until they commit, so
+    // change numbers become visible in order and the newest one versions everything before it.
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(7301240)")
+            .await?;
+    }
     let insert = Query::insert()
         .into_table("changes")
         .columns(["resource", "record_id", "op", "version", "at", "actor"])

@@ -4,6 +4,7 @@
 mod crud;
 mod cursor;
 mod resources;
+mod stats;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,7 @@ pub use resources::Resource;
 pub use resources::{
     Agreements, Cities, Exchanges, Fundings, Indicators, Organizations, Partnerships, Projects,
 };
+pub use stats::{Headline, Table};
 
 /// Why a store operation did not happen.
 #[derive(Debug, thiserror::Error)]

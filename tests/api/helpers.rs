@@ -117,7 +117,7 @@ async fn postgres_template(admin_url: &str) -> String {
                 .await
                 .expect("TEST_DATABASE_URL reachable");
             let prefix = format!("intercity_test_{}", std::process::id());
-            // Databases of earlier runs are dropped here, since a test cannot drop its own on exit.
+            // Databases of finished runs are dropped here, since a test cannot drop its own on exit.
             let stale = admin
                 .query_all_raw(sea_orm::Statement::from_string(
                     admin.get_database_backend(),
@@ -127,6 +127,11 @@ async fn postgres_template(admin_url: &str) -> String {
                 .unwrap();
             for row in stale {
                 let name: String = row.try_get("", "datname").unwrap();
+                // Another test run still going owns its databases; leave them.
+                let owner = name.split('_').nth(2).unwrap_or_default();
+                if std::path::Path::new(&format!("/proc/{owner}")).exists() {
+                    continue;
+                }
                 let _ = admin
                     .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                     .await;

@@ -10,3 +10,4 @@ mod errors;
 mod lists;
 mod openapi;
 mod operations;
+mod stats;

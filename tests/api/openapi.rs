@@ -18,7 +18,7 @@ fn every_operation_documents_its_errors_and_examples() {
     let document: serde_json::Value =
         serde_json::from_str(&intercity::api::openapi_json()).unwrap();
     let paths = document["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 19, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 25, "{:?}", paths.keys().collect::<Vec<_>>());
     for (path, item) in paths {
         for (method, operation) in item.as_object().unwrap() {
             let responses = operation["responses"].as_object().unwrap();
@@ -47,4 +47,28 @@ fn every_operation_documents_its_errors_and_examples() {
             "{name} has no examples"
         );
     }
+}
+
+/// Every `$ref` names a schema the document defines (generators skip endpoints otherwise).
+#[test]
+fn every_reference_resolves() {
+    fn walk(value: &serde_json::Value, schemas: &serde_json::Map<String, serde_json::Value>) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                if let Some(reference) = fields.get("$ref").and_then(|r| r.as_str()) {
+                    let name = reference.trim_start_matches("#/components/schemas/");
+                    assert!(schemas.contains_key(name), "{reference} is not defined");
+                }
+                fields.values().for_each(|child| walk(child, schemas));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|child| walk(child, schemas)),
+            _ => {}
+        }
+    }
+    let document: serde_json::Value =
+        serde_json::from_str(&intercity::api::openapi_json()).unwrap();
+    walk(
+        &document,
+        document["components"]["schemas"].as_object().unwrap(),
+    );
 }

@@ -1,0 +1,708 @@
+//! Aggregates for dashboards, computed by the database with GROUP BY; the same statements on SQLite and
+//! PostgreSQL. Money is summed in integer minor units and always grouped by currency.
+
+use sea_orm::sea_query::{
+    Alias, Cond, Expr, ExprTrait, Func, JoinType, NullOrdering, Order, Query, SelectStatement,
+    SimpleExpr,
+};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::Store;
+use crate::domain::*;
+
+/// How a column is read back.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Id,
+    /// The first four characters of a partial date, answered as a number.
+    Year,
+    Integer,
+}
+
+struct Column {
+    name: &'static str,
+    expr: SimpleExpr,
+    kind: Kind,
+}
+
+fn column(name: &'static str, expr: SimpleExpr, kind: Kind) -> Column {
+    Column { name, expr, kind }
+}
+
+/// Rows of an aggregate with their columns in order: the grouping columns, then the figures.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Map<String, Value>>,
+}
+
+fn col(table: &'static str, name: &'static str) -> SimpleExpr {
+    Expr::col((Alias::new(table), Alias::new(name)))
+}
+
+fn year_of(table: &'static str, name: &'static str) -> SimpleExpr {
+    Func::cust("SUBSTR")
+        .arg(col(table, name))
+        .arg(1)
+        .arg(4)
+        .into()
+}
+
+fn count_all() -> SimpleExpr {
+    Func::cast_as(Func::count(Expr::cust("*")), "BIGINT").into()
+}
+
+fn sum(expr: SimpleExpr) -> SimpleExpr {
+    Func::cast_as(Func::sum(expr), "BIGINT").into()
+}
+
+/// 1 for each row where `expr` is null.
+fn count_null(expr: SimpleExpr) -> SimpleExpr {
+    sum(Expr::case(expr.is_null(), 1).finally(0).into())
+}
+
+/// Projects with a city in `country`.
+fn project_in_country(project: SimpleExpr, country: &CountryCode) -> SimpleExpr {
+    project.in_subquery(
+        Query::select()
+            .column(("r", "from_id"))
+            .from_as("refs", "r")
+            .join_as(
+                JoinType::InnerJoin,
+                "cities",
+                "c",
+                Expr::col(("c", "id")).equals(("r", "to_id")),
+            )
+            .and_where(Expr::col(("r", "field")).eq("city_ids"))
+            .and_where(Expr::col(("r", "from_resource")).eq("project"))
+            .and_where(Expr::col(("c", "country")).eq(country.as_str()))
+            .take(),
+    )
+}
+
+fn project_in_city(project: SimpleExpr, city: Uuid) -> SimpleExpr {
+    project.in_subquery(
+        Query::select()
+            .column("from_id")
+            .from("refs")
+            .and_where(Expr::col("field").eq("city_ids"))
+            .and_where(Expr::col("from_resource").eq("project"))
+            .and_where(Expr::col("to_id").eq(city))
+            .take(),
+    )
+}
+
+fn project_in_sector(project: SimpleExpr, sector: Sector) -> SimpleExpr {
+    project.in_subquery(
+        Query::select()
+            .column("project_id")
+            .from("project_sectors")
+            .and_where(Expr::col("sector").eq(sector.code()))
+            .take(),
+    )
+}
+
+fn year_range(year: SimpleExpr, from: Option<u16>, to: Option<u16>) -> Cond {
+    Cond::all()
+        .add_option(from.map(|from| year.clone().gte(format!("{from:04}"))))
+        .add_option(to.map(|to| year.lte(format!("{to:04}"))))
+}
+
+/// Joins what the project-city keys need: `city` joins every city of a project (so a project counts once
+/// per city), `country` one row per distinct country (so two cities of one country count once).
+fn join_project_places(
+    select: &mut SelectStatement,
+    project: SimpleExpr,
+    by_city: bool,
+    by_country: bool,
+) {
+    if by_city {
+        select
+            .join_as(
+                JoinType::LeftJoin,
+                "refs",
+                "pc",
+                Cond::all()
+                    .add(Expr::col(("pc", "from_id")).eq(project))
+                    .add(Expr::col(("pc", "field")).eq("city_ids"))
+                    .add(Expr::col(("pc", "from_resource")).eq("project")),
+            )
+            .join_as(
+                JoinType::LeftJoin,
+                "cities",
+                "c",
+                Expr::col(("c", "id")).equals(("pc", "to_id")),
+            );
+    } else if by_country {
+        let countries = Query::select()
+            .distinct()
+            .expr_as(Expr::col(("r", "from_id")), "project_id")
+            .expr_as(Expr::col(("cc", "country")), "country")
+            .from_as("refs", "r")
+            .join_as(
+                JoinType::InnerJoin,
+                "cities",
+                "cc",
+                Expr::col(("cc", "id")).equals(("r", "to_id")),
+            )
+            .and_where(Expr::col(("r", "field")).eq("city_ids"))
+            .and_where(Expr::col(("r", "from_resource")).eq("project"))
+            .take();
+        select.join_subquery(
+            JoinType::LeftJoin,
+            countries,
+            "c",
+            Expr::col(("c", "project_id")).eq(project),
+        );
+    }
+}
+
+impl Store {
+    /// Groups, filters and figures into one statement, runs it, and reads the rows back in order.
+    async fn aggregate(
+        &self,
+        mut select: SelectStatement,
+        groups: Vec<Column>,
+        figures: Vec<Column>,
+    ) -> Result<Table, DbErr> {
+        // Grouped and ordered by output position and name, which both engines read the same way.
+        for (position, group) in groups.iter().enumerate() {
+            select.expr_as(group.expr.clone(), group.name);
+            select.add_group_by([Expr::cust((position + 1).to_string())]);
+            select.order_by_with_nulls(group.name, Order::Asc, NullOrdering::Last);
+        }
+        for figure in &figures {
+            select.expr_as(figure.expr.clone(), figure.name);
+        }
+        let rows = self.connection().query_all(&select).await?;
+        let columns: Vec<&Column> = groups.iter().chain(&figures).collect();
+        let rows = rows
+            .iter()
+            .map(|row| read_row(row, &columns))
+            .collect::<Result<_, _>>()?;
+        Ok(Table {
+            columns: columns.iter().map(|c| c.name).collect(),
+            rows,
+        })
+    }
+
+    pub async fn funding_stats(&self, query: &FundingStatsQuery) -> Result<Table, DbErr> {
+        let keys = query.keys();
+        let mut select = Query::select();
+        select.from_as("fundings", "f").join_as(
+            JoinType::InnerJoin,
+            "projects",
+            "p",
+            Expr::col(("p", "id")).equals(("f", "project_id")),
+        );
+        let by_city = keys.contains(&FundingGroup::City);
+        join_project_places(
+            &mut select,
+            col("p", "id"),
+            by_city,
+            keys.contains(&FundingGroup::Country),
+        );
+        let mut groups = Vec::new();
+        for key in &keys {
+            match key {
+                FundingGroup::Year => {
+                    groups.push(column("year", year_of("f", "period"), Kind::Year))
+                }
+                FundingGroup::Funder => {
+                    select.join_as(
+                        JoinType::LeftJoin,
+                        "organizations",
+                        "o",
+                        Expr::col(("o", "id")).equals(("f", "funder_id")),
+                    );
+                    groups.push(column("funder_id", col("f", "funder_id"), Kind::Id));
+                    groups.push(column("funder_name", col("o", "name"), Kind::Text));
+                }
+                FundingGroup::Country => {
+                    groups.push(column("country", col("c", "country"), Kind::Text))
+                }
+                FundingGroup::City => {
+                    groups.push(column("city_id", col("c", "id"), Kind::Id));
+                    groups.push(column("city_name", col("c", "name"), Kind::Text));
+                }
+                FundingGroup::Sector => {
+                    select.join_as(
+                        JoinType::LeftJoin,
+                        "project_sectors",
+                        "ps",
+                        Expr::col(("ps", "project_id")).equals(("p", "id")),
+                    );
+                    groups.push(column("sector", col("ps", "sector"), Kind::Text));
+                }
+                FundingGroup::Scheme => {
+                    groups.push(column("scheme", col("f", "scheme"), Kind::Text))
+                }
+                FundingGroup::Instrument => {
+                    groups.push(column("instrument", col("f", "instrument"), Kind::Text))
+                }
+                FundingGroup::Partnership => {
+                    select.join_as(
+                        JoinType::LeftJoin,
+                        "partnerships",
+                        "pa",
+                        Expr::col(("pa", "id")).equals(("p", "partnership_id")),
+                    );
+                    groups.push(column(
+                        "partnership_id",
+                        col("p", "partnership_id"),
+                        Kind::Id,
+                    ));
+                    groups.push(column("partnership_title", col("pa", "title"), Kind::Text));
+                }
+            }
+        }
+        groups.push(column("currency", col("f", "currency"), Kind::Text));
+        select.cond_where(
+            Cond::all()
+                .add_option(
+                    query
+                        .country
+                        .as_ref()
+                        .map(|c| project_in_country(col("p", "id"), c)),
+                )
+                .add_option(query.city_id.map(|id| project_in_city(col("p", "id"), id)))
+                .add_option(query.sector.map(|s| project_in_sector(col("p", "id"), s)))
+                .add_option(
+                    query
+                        .partnership_id
+                        .map(|id| col("p", "partnership_id").eq(id)),
+                )
+                .add_option(query.status.map(|s| col("p", "status").eq(s.as_str())))
+                .add_option(query.funder_id.map(|id| col("f", "funder_id").eq(id)))
+                .add_option(
+                    query
+                        .instrument
+                        .map(|i| col("f", "instrument").eq(i.as_str())),
+                )
+                .add_option(query.currency.map(|c| col("f", "currency").eq(c.code())))
+                .add(year_range(
+                    year_of("f", "period"),
+                    query.year_from,
+                    query.year_to,
+                )),
+        );
+        let figures = vec![
+            column("total_minor", sum(col("f", "amount_minor")), Kind::Integer),
+            column("count", count_all(), Kind::Integer),
+            column(
+                "count_without_amount",
+                count_null(col("f", "amount_minor")),
+                Kind::Integer,
+            ),
+        ];
+        let mut table = self.aggregate(select, groups, figures).await?;
+        money_columns(&mut table);
+        Ok(table)
+    }
+
+    pub async fn project_stats(&self, query: &ProjectStatsQuery) -> Result<Table, DbErr> {
+        let keys = query.keys();
+        let mut select = Query::select();
+        select.from_as("projects", "p");
+        join_project_places(
+            &mut select,
+            col("p", "id"),
+            keys.contains(&ProjectGroup::City),
+            keys.contains(&ProjectGroup::Country),
+        );
+        let mut groups = Vec::new();
+        for key in &keys {
+            match key {
+                ProjectGroup::Sector => {
+                    select.join_as(
+                        JoinType::LeftJoin,
+                        "project_sectors",
+                        "ps",
+                        Expr::col(("ps", "project_id")).equals(("p", "id")),
+                    );
+                    groups.push(column("sector", col("ps", "sector"), Kind::Text));
+                }
+                ProjectGroup::Status => {
+                    groups.push(column("status", col("p", "status"), Kind::Text))
+                }
+                ProjectGroup::Country => {
+                    groups.push(column("country", col("c", "country"), Kind::Text))
+                }
+                ProjectGroup::City => {
+                    groups.push(column("city_id", col("c", "id"), Kind::Id));
+                    groups.push(column("city_name", col("c", "name"), Kind::Text));
+                }
+                ProjectGroup::StartYear => {
+                    groups.push(column("start_year", year_of("p", "start"), Kind::Year))
+                }
+                ProjectGroup::Partnership => {
+                    select.join_as(
+                        JoinType::LeftJoin,
+                        "partnerships",
+                        "pa",
+                        Expr::col(("pa", "id")).equals(("p", "partnership_id")),
+                    );
+                    groups.push(column(
+                        "partnership_id",
+                        col("p", "partnership_id"),
+                        Kind::Id,
+                    ));
+                    groups.push(column("partnership_title", col("pa", "title"), Kind::Text));
+                }
+            }
+        }
+        select.cond_where(
+            Cond::all()
+                .add_option(
+                    query
+                        .country
+                        .as_ref()
+                        .map(|c| project_in_country(col("p", "id"), c)),
+                )
+                .add_option(query.city_id.map(|id| project_in_city(col("p", "id"), id)))
+                .add_option(query.sector.map(|s| project_in_sector(col("p", "id"), s)))
+                .add_option(
+                    query
+                        .partnership_id
+                        .map(|id| col("p", "partnership_id").eq(id)),
+                )
+                .add_option(query.status.map(|s| col("p", "status").eq(s.as_str())))
+                .add(year_range(
+                    year_of("p", "start"),
+                    query.year_from,
+                    query.year_to,
+                )),
+        );
+        self.aggregate(
+            select,
+            groups,
+            vec![column("count", count_all(), Kind::Integer)],
+        )
+        .await
+    }
+
+    pub async fn exchange_stats(&self, query: &ExchangeStatsQuery) -> Result<Table, DbErr> {
+        let mut select = Query::select();
+        select.from_as("exchanges", "e").join_as(
+            JoinType::LeftJoin,
+            "projects",
+            "p",
+            Expr::col(("p", "id")).equals(("e", "project_id")),
+        );
+        // An exchange belongs to its own partnership, or else to its project's.
+        let partnership: SimpleExpr =
+            Func::coalesce([col("e", "partnership_id"), col("p", "partnership_id")]).into();
+        let mut groups = Vec::new();
+        let mut joined_cities: Vec<&str> = Vec::new();
+        for key in query.keys() {
+            let (alias, side, place) = match key {
+                ExchangeGroup::Year => {
+                    groups.push(column("year", year_of("e", "start"), Kind::Year));
+                    continue;
+                }
+                ExchangeGroup::Kind => {
+                    groups.push(column("kind", col("e", "kind"), Kind::Text));
+                    continue;
+                }
+                ExchangeGroup::Partnership => {
+                    select.join_as(
+                        JoinType::LeftJoin,
+                        "partnerships",
+                        "pa",
+                        Expr::col(("pa", "id")).eq(partnership.clone()),
+                    );
+                    groups.push(column("partnership_id", partnership.clone(), Kind::Id));
+                    groups.push(column("partnership_title", col("pa", "title"), Kind::Text));
+                    continue;
+                }
+                ExchangeGroup::FromCountry => ("fc", "from_city_id", "from_country"),
+                ExchangeGroup::ToCountry => ("tc", "to_city_id", "to_country"),
+                ExchangeGroup::FromCity => ("fc", "from_city_id", "from_city"),
+                ExchangeGroup::ToCity => ("tc", "to_city_id", "to_city"),
+            };
+            if !joined_cities.contains(&alias) {
+                joined_cities.push(alias);
+                select.join_as(
+                    JoinType::LeftJoin,
+                    "cities",
+                    alias,
+                    Expr::col((Alias::new(alias), Alias::new("id"))).equals(("e", side)),
+                );
+            }
+            match place {
+                "from_country" => {
+                    groups.push(column("from_country", col("fc", "country"), Kind::Text))
+                }
+                "to_country" => groups.push(column("to_country", col("tc", "country"), Kind::Text)),
+                "from_city" => {
+                    groups.push(column("from_city_id", col("e", "from_city_id"), Kind::Id));
+                    groups.push(column("from_city_name", col("fc", "name"), Kind::Text));
+                }
+                _ => {
+                    groups.push(column("to_city_id", col("e", "to_city_id"), Kind::Id));
+                    groups.push(column("to_city_name", col("tc", "name"), Kind::Text));
+                }
+            }
+        }
+        let in_country = |country: &CountryCode| {
+            let cities = Query::select()
+                .column("id")
+                .from("cities")
+                .and_where(Expr::col("country").eq(country.as_str()))
+                .take();
+            Cond::any()
+                .add(col("e", "from_city_id").in_subquery(cities.clone()))
+                .add(col("e", "to_city_id").in_subquery(cities))
+        };
+        select.cond_where(
+            Cond::all()
+                .add_option(query.country.as_ref().map(in_country))
+                .add_option(query.city_id.map(|id| {
+                    Cond::any()
+                        .add(col("e", "from_city_id").eq(id))
+                        .add(col("e", "to_city_id").eq(id))
+                }))
+                .add_option(query.partnership_id.map(|id| partnership.clone().eq(id)))
+                .add_option(query.project_id.map(|id| col("e", "project_id").eq(id)))
+                .add_option(query.kind.map(|k| col("e", "kind").eq(k.as_str())))
+                .add(year_range(
+                    year_of("e", "start"),
+                    query.year_from,
+                    query.year_to,
+                )),
+        );
+        let figures = vec![
+            column("count", count_all(), Kind::Integer),
+            column("participants", sum(col("e", "participants")), Kind::Integer),
+            column(
+                "count_without_participants",
+                count_null(col("e", "participants")),
+                Kind::Integer,
+            ),
+        ];
+        self.aggregate(select, groups, figures).await
+    }
+}
+
+/// Reads one row's columns as JSON values.
+fn read_row(row: &QueryResult, columns: &[&Column]) -> Result<Map<String, Value>, DbErr> {
+    let mut values = Map::new();
+    for column in columns {
+        let value = match column.kind {
+            Kind::Text => row.try_get::<Option<String>>("", column.name)?.into(),
+            Kind::Id => row
+                .try_get::<Option<Uuid>>("", column.name)?
+                .map(|id| id.to_string())
+                .into(),
+            Kind::Year => row
+                .try_get::<Option<String>>("", column.name)?
+                .and_then(|year| year.parse::<i64>().ok())
+                .into(),
+            Kind::Integer => row.try_get::<Option<i64>>("", column.name)?.into(),
+        };
+        values.insert(column.name.to_owned(), value);
+    }
+    Ok(values)
+}
+
+/// Replaces `total_minor` with `total_amount`, a decimal string in the row's currency.
+fn money_columns(table: &mut Table) {
+    for column in table.columns.iter_mut() {
+        if *column == "total_minor" {
+            *column = "total_amount";
+        }
+    }
+    for row in &mut table.rows {
+        let minor = row.remove("total_minor").and_then(|v| v.as_i64());
+        let exponent = row
+            .get("currency")
+            .and_then(Value::as_str)
+            .and_then(|code| CurrencyCode::parse(code).ok())
+            .map(CurrencyCode::exponent);
+        let amount = match (minor, exponent) {
+            (Some(minor), Some(exponent)) => Value::String(format_minor(minor.into(), exponent)),
+            (None, Some(_)) => Value::String("0".into()),
+            _ => Value::Null,
+        };
+        row.insert("total_amount".into(), amount);
+    }
+}
+
+/// Figures for the overview: counts of records and people.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Headline {
+    pub cities: i64,
+    pub organizations: i64,
+    pub partnerships: i64,
+    pub active_partnerships: i64,
+    pub agreements: i64,
+    pub projects: i64,
+    pub active_projects: i64,
+    pub exchanges: i64,
+    /// People accepted as trainees or on training courses.
+    pub trainees: i64,
+    /// Experts dispatched.
+    pub experts: i64,
+}
+
+impl Store {
+    pub async fn indicator_stats(&self, query: &IndicatorStatsQuery) -> Result<Table, DbErr> {
+        let keys = query.keys();
+        let mut inner = Query::select();
+        inner.from_as("indicators", "i").join_as(
+            JoinType::LeftJoin,
+            "cities",
+            "c",
+            Expr::col(("c", "id")).equals(("i", "city_id")),
+        );
+        let mut groups = Vec::new();
+        // Window partitions are written as SQL text: fixed identifiers only, the same on both engines.
+        let mut partition = Vec::new();
+        for key in &keys {
+            match key {
+                IndicatorGroup::City => {
+                    groups.push(column("city_id", col("i", "city_id"), Kind::Id));
+                    groups.push(column("city_name", col("c", "name"), Kind::Text));
+                    partition.push(r#""i"."city_id""#);
+                }
+                IndicatorGroup::Year => {
+                    groups.push(column("year", year_of("i", "period"), Kind::Year));
+                    partition.push(r#"SUBSTR("i"."period", 1, 4)"#);
+                }
+                IndicatorGroup::Project => {
+                    inner.join_as(
+                        JoinType::LeftJoin,
+                        "projects",
+                        "p",
+                        Expr::col(("p", "id")).equals(("i", "project_id")),
+                    );
+                    groups.push(column("project_id", col("i", "project_id"), Kind::Id));
+                    groups.push(column("project_title", col("p", "title"), Kind::Text));
+                    partition.push(r#""i"."project_id""#);
+                }
+            }
+        }
+        groups.push(column("metric", col("i", "metric"), Kind::Text));
+        groups.push(column("unit", col("i", "unit"), Kind::Text));
+        partition.extend([r#""i"."metric""#, r#""i"."unit""#]);
+        let partition = partition.join(", ");
+        for group in &groups {
+            inner.expr_as(group.expr.clone(), group.name);
+        }
+        inner
+            .expr_as(col("i", "period"), "latest_period")
+            .expr_as(col("i", "value"), "latest_value")
+            .expr_as(Expr::cust(format!("COUNT(*) OVER (PARTITION BY {partition})")), "count")
+            .expr_as(
+                Expr::cust(format!(
+                    r#"ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY "i"."period" DESC, "i"."id" DESC)"#
+                )),
+                "rank",
+            )
+            .cond_where(
+                Cond::all()
+                    .add_option(query.metric.as_ref().map(|m| col("i", "metric").eq(m.as_str())))
+                    .add_option(query.country.as_ref().map(|c| col("c", "country").eq(c.as_str())))
+                    .add_option(query.city_id.map(|id| col("i", "city_id").eq(id)))
+                    .add_option(query.project_id.map(|id| col("i", "project_id").eq(id)))
+                    .add(year_range(year_of("i", "period"), query.year_from, query.year_to)),
+            );
+        // The latest value of each group, with how many values the group has.
+        let mut outer = Query::select();
+        outer
+            .from_subquery(inner, "t")
+            .and_where(Expr::col(("t", "rank")).eq(1));
+        let figures = vec![
+            column("count", col("t", "count"), Kind::Integer),
+            column("latest_period", col("t", "latest_period"), Kind::Text),
+            column("latest_value", col("t", "latest_value"), Kind::Text),
+        ];
+        let mut output = Vec::new();
+        for group in &groups {
+            let expr = col("t", group.name);
+            outer.expr_as(expr, group.name);
+            outer.order_by_with_nulls(group.name, Order::Asc, NullOrdering::Last);
+            output.push(column(group.name, col("t", group.name), group.kind));
+        }
+        for figure in &figures {
+            outer.expr_as(figure.expr.clone(), figure.name);
+        }
+        let rows = self.connection().query_all(&outer).await?;
+        let columns: Vec<&Column> = output.iter().chain(&figures).collect();
+        Ok(Table {
+            columns: columns.iter().map(|c| c.name).collect(),
+            rows: rows
+                .iter()
+                .map(|row| read_row(row, &columns))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    pub async fn headline(&self) -> Result<Headline, DbErr> {
+        let count = |table: &'static str, condition: Option<SimpleExpr>| {
+            let mut select = Query::select();
+            select.expr_as(count_all(), "n").from(table);
+            if let Some(condition) = condition {
+                select.and_where(condition);
+            }
+            select
+        };
+        let people = |kinds: &[&'static str]| {
+            Query::select()
+                .expr_as(sum(Expr::col("participants")), "n")
+                .from("exchanges")
+                .and_where(Expr::col("kind").is_in(kinds.iter().copied()))
+                .take()
+        };
+        let statements = [
+            count("cities", None),
+            count("organizations", None),
+            count("partnerships", None),
+            count("partnerships", Some(Expr::col("status").eq("active"))),
+            count("agreements", None),
+            count("projects", None),
+            count("projects", Some(Expr::col("status").eq("active"))),
+            count("exchanges", None),
+            people(&["trainee_acceptance", "training_course"]),
+            people(&["expert_dispatch"]),
+        ];
+        let mut figures = Vec::with_capacity(statements.len());
+        for statement in &statements {
+            let row = self.connection().query_one(statement).await?;
+            figures.push(match row {
+                Some(row) => row.try_get::<Option<i64>>("", "n")?.unwrap_or(0),
+                None => 0,
+            });
+        }
+        Ok(Headline {
+            cities: figures[0],
+            organizations: figures[1],
+            partnerships: figures[2],
+            active_partnerships: figures[3],
+            agreements: figures[4],
+            projects: figures[5],
+            active_projects: figures[6],
+            exchanges: figures[7],
+            trainees: figures[8],
+            experts: figures[9],
+        })
+    }
+
+    /// The position of the change feed among changes to these resources: it moves exactly when one of
+    /// them is written, so it versions any aggregate over them.
+    pub async fn data_version(&self, resources: &[ResourceKind]) -> Result<i64, DbErr> {
+        let select = Query::select()
+            .expr_as(Func::max(Expr::col("seq")), "seq")
+            .from("changes")
+            .and_where(Expr::col("resource").is_in(resources.iter().map(|r| r.name())))
+            .take();
+        let row = self.connection().query_one(&select).await?;
+        Ok(match row {
+            Some(row) => row.try_get::<Option<i64>>("", "seq")?.unwrap_or(0),
+            None => 0,
+        })
+    }
+}
