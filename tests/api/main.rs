@@ -10,4 +10,5 @@ mod errors;
 mod lists;
 mod openapi;
 mod operations;
+mod seeds;
 mod stats;

@@ -1,0 +1,73 @@
+//! The seed dataset loads into an empty database, once, and implies the figures its documents state.
+
+use awc::http::StatusCode;
+use intercity::domain::ResourceKind;
+use intercity::seed::{load_dir, seed_id};
+
+use crate::helpers::{on_both_engines, TestApp};
+
+fn seeds() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
+}
+
+async fn stats_row(app: &TestApp, path: &str) -> serde_json::Value {
+    let reply = app.get(path).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let rows = reply.body["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{path}: {rows:?}");
+    rows[0].clone()
+}
+
+on_both_engines! {
+    async fn seeds_load_once_with_the_documents_figures(app: TestApp) {
+        let report = load_dir(&app.store, &seeds()).await.unwrap();
+        assert_eq!(report.written, report.records);
+
+        // Records per resource in seeds/*.json, duplicates across files merged.
+        for (collection, expected) in [
+            ("cities", 65), ("organizations", 166), ("partnerships", 13), ("agreements", 41),
+            ("projects", 163), ("fundings", 90), ("exchanges", 163), ("indicators", 47),
+        ] {
+            let count = app.list_all(&format!("/v1/{collection}?limit=500")).await.len();
+            assert_eq!(count, expected, "{collection}");
+        }
+        assert_eq!(report.records, 748);
+
+        // "Yen loans (total: ¥ 8.5 billion)" for Dalian (kido-kita).
+        let loans = stats_row(&app, "/v1/stats/fundings?instrument=loan&country=CN&currency=JPY").await;
+        assert_eq!(loans["total_amount"], "8500000000");
+        assert_eq!(loans["count"], 2);
+
+        // "a total of 26 trainees have come to Kawasaki as of fiscal 2008" (kawasaki-shenyang).
+        let shenyang = seed_id(ResourceKind::Partnership, "kawasaki-shenyang");
+        let trainees = stats_row(&app, &format!(
+            "/v1/stats/exchanges?partnership_id={shenyang}&kind=trainee_acceptance")).await;
+        assert_eq!(trainees["participants"], 26);
+
+        // "Total number of advisors dispatched: 35" to Korean businesses (kido-kita).
+        let korea = seed_id(ResourceKind::Project, "korea-sme-technical-training-and-advisor-dispatch");
+        let advisors = stats_row(&app, &format!(
+            "/v1/stats/exchanges?project_id={korea}&kind=expert_dispatch")).await;
+        assert_eq!(advisors["participants"], 35);
+
+        // The partnerships the documents name, with their fixed ids.
+        for key in ["kitakyushu-dalian", "kitakyushu-phnom-penh", "kitakyushu-surabaya", "kitakyushu-hai-phong",
+                    "kitakyushu-mandalay", "kawasaki-shenyang"] {
+            let reply = app.get(&format!("/v1/partnerships/{}", seed_id(ResourceKind::Partnership, key))).await;
+            assert_eq!(reply.status, StatusCode::OK, "{key}");
+            assert!(!reply.body["sources"].as_array().unwrap().is_empty(), "{key} has no source");
+        }
+        let dalian = app.get(&format!("/v1/partnerships/{}", seed_id(ResourceKind::Partnership, "kitakyushu-dalian"))).await;
+        assert_eq!(dalian.body["established"], "1979-05");
+
+        // A second load changes nothing, and neither does a load over edits.
+        let changes = app.change_count().await;
+        let path = format!("/v1/cities/{}", seed_id(ResourceKind::City, "dalian"));
+        let edited = app.patch(&path, &serde_json::json!({"region": "Liaoning"})).await;
+        assert_eq!(edited.status, StatusCode::OK);
+        let again = load_dir(&app.store, &seeds()).await.unwrap();
+        assert_eq!(again.written, 0);
+        assert_eq!(app.change_count().await, changes + 1);
+        assert_eq!(app.get(&path).await.body["region"], "Liaoning");
+    }
+}
