@@ -19,6 +19,12 @@ pub struct Settings {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "INTERCITY_MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
+    /// Largest import body, in bytes (imports stream, so this bounds time, not memory).
+    #[arg(long, env = "INTERCITY_MAX_IMPORT_BYTES", default_value_t = 4 << 30)]
+    pub max_import_bytes: u64,
+    /// How long a response kept for an `Idempotency-Key` is replayed, in hours.
+    #[arg(long, env = "INTERCITY_IDEMPOTENCY_TTL_HOURS", default_value_t = 24)]
+    pub idempotency_ttl_hours: u64,
     /// Database connections per process.
     #[arg(long, env = "INTERCITY_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub db_max_connections: u32,

@@ -39,6 +39,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// Import lines broke rules; nothing was written.
+    #[error("{} of {} import lines were refused", .0.refused, .0.lines)]
+    ImportRefused(crate::store::ImportRefused),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -56,6 +59,10 @@ impl ApiError {
         match self {
             Self::BadRequest { .. } => ("bad-request", "The request cannot be read"),
             Self::Unprocessable(_) => ("validation", "The request breaks the data model's rules"),
+            Self::ImportRefused(_) => (
+                "import-refused",
+                "The import was refused; nothing was written",
+            ),
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::Conflict(_) => ("conflict", "Conflicts with another record"),
             Self::Referenced(_) => ("referenced", "Other records reference this one"),
@@ -129,6 +136,8 @@ pub struct Problem {
     pub instance: String,
     /// Each field that is wrong, as a JSON pointer into the body or a query parameter name.
     pub errors: Vec<FieldError>,
+    /// On a refused import: how many lines were refused (`errors` then also carry each `line`).
+    pub refused_lines: Option<u64>,
     /// On a 409 from a delete: the records that still reference this one.
     pub referenced_by: Option<Vec<Referrer>>,
     /// The request's `X-Request-Id`.
@@ -139,7 +148,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unprocessable(_) | Self::ImportRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) | Self::Referenced(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
@@ -176,6 +185,11 @@ impl ResponseError for ApiError {
         }
         if let Self::Referenced(referrers) = self {
             problem = problem.value("referenced_by", referrers);
+        }
+        if let Self::ImportRefused(refused) = self {
+            problem = problem
+                .value("errors", &refused.errors)
+                .value("refused_lines", &refused.refused);
         }
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::domain::{Body, ResourceKind};
-use crate::store::{self, Resource, Store, StoreError};
+use crate::domain::{parse_value, Body, ResourceKind};
+use crate::store::{with_resource, Resource, Store, StoreError};
 
 /// The change-feed actor of seeded records.
 pub const SEED_ACTOR: &str = "seed";
@@ -235,26 +235,10 @@ fn describe(error: StoreError) -> anyhow::Error {
     }
 }
 
-/// Calls `$function::<R>(…)` with the store type of `$kind`.
-macro_rules! with_resource {
-    ($kind:expr, $function:ident($($arg:expr),*) $(.$await:ident)?) => {
-        match $kind {
-            ResourceKind::City => $function::<store::Cities>($($arg),*)$(.$await)?,
-            ResourceKind::Organization => $function::<store::Organizations>($($arg),*)$(.$await)?,
-            ResourceKind::Partnership => $function::<store::Partnerships>($($arg),*)$(.$await)?,
-            ResourceKind::Agreement => $function::<store::Agreements>($($arg),*)$(.$await)?,
-            ResourceKind::Project => $function::<store::Projects>($($arg),*)$(.$await)?,
-            ResourceKind::Funding => $function::<store::Fundings>($($arg),*)$(.$await)?,
-            ResourceKind::Exchange => $function::<store::Exchanges>($($arg),*)$(.$await)?,
-            ResourceKind::Indicator => $function::<store::Indicators>($($arg),*)$(.$await)?,
-        }
-    };
-}
-
 /// The record's body, checked as the API would check it (references aside).
 fn body_of<R: Resource>(record: &SeedRecord) -> Result<R::Body, String> {
-    let body: R::Body = serde_path_to_error::deserialize(Value::Object(record.data.clone()))
-        .map_err(|error| format!("{}: {}", error.path(), error.inner()))?;
+    let body: R::Body = parse_value(Value::Object(record.data.clone()))
+        .map_err(|error| format!("{}: {}", error.field, error.message))?;
     let errors = body.validate();
     if errors.is_empty() {
         Ok(body)

@@ -46,6 +46,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let store = web::Data::new(store);
         let body_limit = BodyLimit(settings.max_body_bytes);
+        let shared_settings = web::Data::new(settings.clone());
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
@@ -53,6 +54,7 @@ impl Application {
                 .map(|app| app.wrap(from_fn(telemetry::request_id)))
                 .app_data(store.clone())
                 .app_data(body_limit)
+                .app_data(shared_settings.clone())
                 .configure(api::routes)
                 .openapi_service(|document| {
                     SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document)

@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261123_000002_change_feed_index;
+mod m20261123_000003_idempotency_keys;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_change_feed_index::Migration),
+            Box::new(m20261123_000003_idempotency_keys::Migration),
         ]
     }
 }

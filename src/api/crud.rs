@@ -6,10 +6,12 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::extract::{parse_json_value, IfMatch, ListQuery};
-use crate::domain::{Body, Record};
+use super::extract::{parse_json, parse_json_value, IfMatch, ListQuery};
+use super::idempotency::{idempotency_key, request_hash, respond};
+use crate::config::Settings;
+use crate::domain::{Body, ExternalIds, Record};
 use crate::error::ApiError;
-use crate::store::{ListRequest, Resource, Store};
+use crate::store::{put_in, Idempotent, ListRequest, Resource, Store, StoreError, StoredResponse};
 
 /// One page of a list.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -114,11 +116,80 @@ pub async fn get<R: Resource>(
     Ok(json_with_etag(request, body, etag))
 }
 
-pub async fn create<R: Resource>(store: &Store, body: R::Body) -> Result<HttpResponse, ApiError> {
+/// POST: the server chooses the id. With an `Idempotency-Key`, a retry answers as the first request did.
+pub async fn create<R: Resource>(
+    store: &Store,
+    settings: &Settings,
+    request: &HttpRequest,
+    bytes: &[u8],
+    actor: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let body: R::Body = parse_json(bytes)?;
     let id = Uuid::now_v7();
-    let outcome = store.put::<R>(id, body, None, None).await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, location::<R>(id)));
+    let Some(mut key) = idempotency_key(request, settings, actor.unwrap_or(""))? else {
+        let outcome = store.put::<R>(id, body, None, actor).await?;
+        let mut response = HttpResponse::Created();
+        response.insert_header((header::LOCATION, location::<R>(id)));
+        return Ok(record_response(response, &outcome.record));
+    };
+    key.request_hash = request_hash(request, bytes);
+    let outcome = store
+        .idempotently(&key, async |txn| {
+            let outcome = put_in::<R>(txn, id, body, None, actor).await?;
+            Ok(StoredResponse {
+                status: 201,
+                location: Some(location::<R>(id)),
+                body: serde_json::to_string(&outcome.record).map_err(|error| {
+                    StoreError::Database(sea_orm::DbErr::Custom(error.to_string()))
+                })?,
+            })
+        })
+        .await?;
+    Ok(match outcome {
+        Idempotent::Fresh(response) => respond(response, false),
+        Idempotent::Replay(response) => respond(response, true),
+    })
+}
+
+/// PUT by external id: creates or replaces the record that carries `system:value`, which the body must
+/// carry too (it is added when the body has no id in that system).
+pub async fn put_by_external_id<R: Resource>(
+    store: &Store,
+    system: &str,
+    value: &str,
+    mut body: R::Body,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let ids = &mut body.external_ids_mut().0;
+    match ids.get(system) {
+        Some(given) if given != value => {
+            return Err(ApiError::Unprocessable(vec![
+                crate::domain::FieldError::new(
+                    format!("/external_ids/{system}"),
+                    format!("is `{given}`, but the path says `{value}`"),
+                ),
+            ]))
+        }
+        Some(_) => {}
+        None => {
+            ids.insert(system.to_owned(), value.to_owned());
+        }
+    }
+    let ids = ExternalIds::try_from(std::mem::take(ids)).map_err(|message| {
+        ApiError::bad_request("system", format!("{system}:{value}: {message}"))
+    })?;
+    *body.external_ids_mut() = ids;
+    let outcome = store
+        .put_by_external_id::<R>(system, value, body, if_match.0, None)
+        .await?;
+    let id = outcome.record.meta.id;
+    let response = if outcome.created {
+        let mut response = HttpResponse::Created();
+        response.insert_header((header::LOCATION, location::<R>(id)));
+        response
+    } else {
+        HttpResponse::Ok()
+    };
     Ok(record_response(response, &outcome.record))
 }
 

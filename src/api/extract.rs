@@ -21,53 +21,9 @@ pub struct BodyLimit(pub usize);
 /// Longest query string accepted.
 const MAX_QUERY_LENGTH: usize = 4096;
 
-/// A JSON pointer (RFC 6901) for a serde path.
-fn pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    path.iter()
-        .filter_map(|segment| match segment {
-            Segment::Seq { index } => Some(index.to_string()),
-            Segment::Map { key } => Some(key.clone()),
-            Segment::Enum { variant } => Some(variant.clone()),
-            Segment::Unknown => None,
-        })
-        .map(|part| format!("/{}", part.replace('~', "~0").replace('/', "~1")))
-        .collect()
-}
-
-/// The field an error is about: serde reports unknown and missing fields at their parent.
-fn field_error(parent: String, message: String) -> FieldError {
-    // serde_json ends data errors with the position; the pointer says more.
-    let message = match message.rfind(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message,
-    };
-    let named = |prefix: &str| {
-        message
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.split('`').next())
-            .map(str::to_owned)
-    };
-    if message.starts_with("unknown field `") {
-        // The path already ends with the unknown field's name.
-        let expected = message
-            .split_once(", expected ")
-            .map(|(_, e)| e)
-            .unwrap_or("");
-        return FieldError::new(parent, format!("is not a field here; expected {expected}"));
-    }
-    if let Some(name) = named("missing field `") {
-        return FieldError::new(format!("{parent}/{name}"), "is required");
-    }
-    FieldError::new(parent, message)
-}
-
 /// Reads a value of `T` out of JSON, naming the field of the first mistake.
 pub fn parse_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let parent = pointer(error.path());
-        ApiError::Unprocessable(vec![field_error(parent, error.into_inner().to_string())])
-    })
+    crate::domain::parse_value(value).map_err(|error| ApiError::Unprocessable(vec![error]))
 }
 
 /// Parses a body: malformed JSON is a 400; well-formed JSON of the wrong shape is a 422.

@@ -2,6 +2,8 @@
 
 mod crud;
 mod extract;
+mod idempotency;
+mod integration;
 mod resources;
 mod stats;
 mod system;
@@ -37,6 +39,7 @@ name each field (a JSON pointer into the body, or a query parameter).",
         (name = "exchanges", description = "Trainees, experts and seminars"),
         (name = "indicators", description = "Measured results"),
         (name = "stats", description = "Aggregates for dashboards, as JSON or CSV"),
+        (name = "integration", description = "Change feed, bulk import and export for partner databases"),
         (name = "sectors", description = "The sector vocabulary"),
         (name = "operations", description = "Health and readiness"),
     ),
@@ -56,54 +59,65 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(put_city)
         .service(patch_city)
         .service(delete_city)
+        .service(put_city_by_external_id)
         .service(list_organizations)
         .service(create_organization)
         .service(get_organization)
         .service(put_organization)
         .service(patch_organization)
         .service(delete_organization)
+        .service(put_organization_by_external_id)
         .service(list_partnerships)
         .service(create_partnership)
         .service(get_partnership)
         .service(put_partnership)
         .service(patch_partnership)
         .service(delete_partnership)
+        .service(put_partnership_by_external_id)
         .service(list_agreements)
         .service(create_agreement)
         .service(get_agreement)
         .service(put_agreement)
         .service(patch_agreement)
         .service(delete_agreement)
+        .service(put_agreement_by_external_id)
         .service(list_projects)
         .service(create_project)
         .service(get_project)
         .service(put_project)
         .service(patch_project)
         .service(delete_project)
+        .service(put_project_by_external_id)
         .service(list_fundings)
         .service(create_funding)
         .service(get_funding)
         .service(put_funding)
         .service(patch_funding)
         .service(delete_funding)
+        .service(put_funding_by_external_id)
         .service(list_exchanges)
         .service(create_exchange)
         .service(get_exchange)
         .service(put_exchange)
         .service(patch_exchange)
         .service(delete_exchange)
+        .service(put_exchange_by_external_id)
         .service(list_indicators)
         .service(create_indicator)
         .service(get_indicator)
         .service(put_indicator)
         .service(patch_indicator)
         .service(delete_indicator)
+        .service(put_indicator_by_external_id)
         .service(stats::funding_stats)
         .service(stats::project_stats)
         .service(stats::exchange_stats)
         .service(stats::indicator_stats)
         .service(stats::overview)
-        .service(stats::partnership_summary);
+        .service(stats::partnership_summary)
+        .service(integration::list_changes)
+        .service(integration::import)
+        .service(integration::export);
 }
 
 /// The document's header: info and tags; `routes` adds the paths.

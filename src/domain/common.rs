@@ -322,6 +322,7 @@ pub trait Body:
 {
     const KIND: ResourceKind;
     fn external_ids(&self) -> &ExternalIds;
+    fn external_ids_mut(&mut self) -> &mut ExternalIds;
     /// Rules that span fields; each broken one is reported.
     fn validate(&self) -> Vec<FieldError>;
     /// Every other record this one names.
@@ -329,4 +330,55 @@ pub trait Body:
     fn sectors(&self) -> Vec<super::Sector> {
         Vec::new()
     }
+}
+
+/// A JSON pointer (RFC 6901) for a serde path.
+fn pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { variant } => Some(variant.clone()),
+            Segment::Unknown => None,
+        })
+        .map(|part| format!("/{}", part.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+/// The field an error is about: serde reports unknown and missing fields at their parent.
+fn field_error(parent: String, message: String) -> FieldError {
+    // serde_json ends data errors with the position; the pointer says more.
+    let message = match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message,
+    };
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    if message.starts_with("unknown field `") {
+        // The path already ends with the unknown field's name.
+        let expected = message
+            .split_once(", expected ")
+            .map(|(_, e)| e)
+            .unwrap_or("");
+        return FieldError::new(parent, format!("is not a field here; expected {expected}"));
+    }
+    if let Some(name) = named("missing field `") {
+        return FieldError::new(format!("{parent}/{name}"), "is required");
+    }
+    FieldError::new(parent, message)
+}
+
+/// Reads a value of `T` out of JSON; a mistake names its field as a JSON pointer.
+pub fn parse_value<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let parent = pointer(error.path());
+        field_error(parent, error.into_inner().to_string())
+    })
 }

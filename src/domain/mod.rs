@@ -3,6 +3,7 @@
 
 mod common;
 mod filters;
+mod integration;
 mod resources;
 mod sectors;
 mod stats;
@@ -10,6 +11,7 @@ mod values;
 
 pub use common::*;
 pub use filters::*;
+pub use integration::*;
 pub use resources::*;
 pub use sectors::*;
 pub use stats::*;

@@ -138,6 +138,10 @@ impl Body for NewCity {
         &self.external_ids
     }
 
+    fn external_ids_mut(&mut self) -> &mut ExternalIds {
+        &mut self.external_ids
+    }
+
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if self.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
@@ -210,6 +214,10 @@ impl Body for NewOrganization {
         &self.external_ids
     }
 
+    fn external_ids_mut(&mut self) -> &mut ExternalIds {
+        &mut self.external_ids
+    }
+
     fn validate(&self) -> Vec<FieldError> {
         Vec::new()
     }
@@ -271,6 +279,10 @@ impl Body for NewPartnership {
         &self.external_ids
     }
 
+    fn external_ids_mut(&mut self) -> &mut ExternalIds {
+        &mut self.external_ids
+    }
+
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = check_order(&self.established, &self.ended, "/ended");
         if self.city_ids.len() != 2 {
@@ -328,6 +340,10 @@ impl Body for NewAgreement {
 
     fn external_ids(&self) -> &ExternalIds {
         &self.external_ids
+    }
+
+    fn external_ids_mut(&mut self) -> &mut ExternalIds {
+        &mut self.external_ids
     }
 
     fn validate(&self) -> Vec<FieldError> {
@@ -419,6 +435,10 @@ impl Body for NewProject {
 
     fn external_ids(&self) -> &ExternalIds {
         &self.external_ids
+    }
+
+    fn external_ids_mut(&mut self) -> &mut ExternalIds {
+        &mut self.external_ids
     }
 
     fn validate(&self) -> Vec<FieldError> {
@@ -528,6 +548,10 @@ impl Body for NewFunding {
         &self.external_ids
     }
 
+    fn external_ids_mut(&mut self) -> &mut ExternalIds {
+        &mut self.external_ids
+    }
+
     fn validate(&self) -> Vec<FieldError> {
         self.money().err().into_iter().collect()
     }
@@ -611,6 +635,10 @@ impl Body for NewExchange {
 
     fn external_ids(&self) -> &ExternalIds {
         &self.external_ids
+    }
+
+    fn external_ids_mut(&mut self) -> &mut ExternalIds {
+        &mut self.external_ids
     }
 
     fn validate(&self) -> Vec<FieldError> {
@@ -704,6 +732,10 @@ impl Body for NewIndicator {
 
     fn external_ids(&self) -> &ExternalIds {
         &self.external_ids
+    }
+
+    fn external_ids_mut(&mut self) -> &mut ExternalIds {
+        &mut self.external_ids
     }
 
     fn validate(&self) -> Vec<FieldError> {

@@ -36,6 +36,8 @@ pub struct WriteOutcome<B> {
     pub record: Record<B>,
     /// Whether the write created the record (rather than replacing it).
     pub created: bool,
+    /// Whether anything changed (writing a record's own body again changes nothing).
+    pub changed: bool,
 }
 
 struct SortKey {
@@ -213,7 +215,7 @@ fn record_of_row<R: Resource>(mut row: Map<String, Value>) -> Result<Record<R::B
     Ok(Record { meta, data })
 }
 
-fn record_of<R: Resource>(model: &R::Model) -> Result<Record<R::Body>, StoreError> {
+pub(crate) fn record_of<R: Resource>(model: &R::Model) -> Result<Record<R::Body>, StoreError> {
     record_of_row::<R>(row_of::<R>(model)?)
 }
 
@@ -303,82 +305,11 @@ impl Store {
         expected: Precondition,
         actor: Option<&str>,
     ) -> Result<WriteOutcome<R::Body>, StoreError> {
-        let kind = R::Body::KIND;
-        let mut errors = body.validate();
         let _guard = self.lock_writes().await;
         let txn = self.db.begin().await?;
-        let existing = match R::Entity::find()
-            .filter(Expr::col("id").eq(id))
-            .one(&txn)
-            .await?
-        {
-            Some(model) => Some(record_of::<R>(&model)?),
-            None => None,
-        };
-        check_precondition(expected, existing.as_ref().map(|r| r.meta.version))?;
-        errors.extend(reference_errors(&txn, kind, id, &body.references()).await?);
-        if !errors.is_empty() {
-            return Err(StoreError::Invalid(errors));
-        }
-        check_external_ids(&txn, kind, id, body.external_ids()).await?;
-        if let Some(existing) = existing.as_ref().filter(|r| r.data == body) {
-            return Ok(WriteOutcome {
-                record: existing.clone(),
-                created: false,
-            });
-        }
-
-        let now = Utc::now().trunc_subsecs(6);
-        let meta = Meta {
-            id,
-            version: existing.as_ref().map_or(1, |r| r.meta.version + 1),
-            created_at: existing.as_ref().map_or(now, |r| r.meta.created_at),
-            updated_at: now,
-        };
-        let row = row_for::<R>(&meta, &body);
-        let model = R::ActiveModel::from_json(Value::Object(row.clone()))?;
-        match &existing {
-            Some(existing) => {
-                let result = R::Entity::update_many()
-                    .set(model)
-                    .filter(Expr::col("id").eq(id))
-                    .filter(Expr::col("version").eq(existing.meta.version))
-                    .exec(&txn)
-                    .await?;
-                if result.rows_affected == 0 {
-                    return Err(StoreError::VersionMismatch {
-                        expected: existing.meta.version,
-                        current: None,
-                    });
-                }
-            }
-            None => {
-                R::Entity::insert(model)
-                    .exec_without_returning(&txn)
-                    .await
-                    .map_err(|err| match err.sql_err() {
-                        Some(SqlErr::UniqueConstraintViolation(_)) => {
-                            StoreError::Conflict(vec![FieldError::new(
-                                "id",
-                                "the record was created by another request at the same time; retry",
-                            )])
-                        }
-                        _ => StoreError::Database(err),
-                    })?;
-            }
-        }
-        write_indexes(&txn, kind, id, &body).await?;
-        let op = if existing.is_some() {
-            "update"
-        } else {
-            "create"
-        };
-        append_change(&txn, kind, id, op, meta.version, actor).await?;
+        let outcome = put_in::<R>(&txn, id, body, expected, actor).await?;
         txn.commit().await?;
-        Ok(WriteOutcome {
-            record: record_of_row::<R>(row)?,
-            created: existing.is_none(),
-        })
+        Ok(outcome)
     }
 
     /// Deletes a record no other record references.
@@ -388,29 +319,164 @@ impl Store {
         expected: Precondition,
         actor: Option<&str>,
     ) -> Result<(), StoreError> {
-        let kind = R::Body::KIND;
         let _guard = self.lock_writes().await;
         let txn = self.db.begin().await?;
-        let existing = R::Entity::find()
-            .filter(Expr::col("id").eq(id))
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound(kind))?;
-        let version = record_of::<R>(&existing)?.meta.version;
-        check_precondition(expected, Some(version))?;
-        let referrers = referrers(&txn, id).await?;
-        if !referrers.is_empty() {
-            return Err(StoreError::Referenced(referrers));
-        }
-        R::Entity::delete_many()
-            .filter(Expr::col("id").eq(id))
-            .exec(&txn)
-            .await?;
-        clear_indexes(&txn, kind, id).await?;
-        append_change(&txn, kind, id, "delete", version + 1, actor).await?;
+        delete_in::<R>(&txn, id, expected, actor).await?;
         txn.commit().await?;
         Ok(())
     }
+
+    /// Creates or replaces the record that carries the external id `system:value`.
+    pub async fn put_by_external_id<R: Resource>(
+        &self,
+        system: &str,
+        value: &str,
+        body: R::Body,
+        expected: Precondition,
+        actor: Option<&str>,
+    ) -> Result<WriteOutcome<R::Body>, StoreError> {
+        let _guard = self.lock_writes().await;
+        let txn = self.db.begin().await?;
+        let id = find_external_id(&txn, R::Body::KIND, system, value)
+            .await?
+            .unwrap_or_else(Uuid::now_v7);
+        let outcome = put_in::<R>(&txn, id, body, expected, actor).await?;
+        txn.commit().await?;
+        Ok(outcome)
+    }
+}
+
+/// The record of `kind` that carries `system:value`, if any.
+pub(crate) async fn find_external_id(
+    txn: &DatabaseTransaction,
+    kind: ResourceKind,
+    system: &str,
+    value: &str,
+) -> Result<Option<Uuid>, DbErr> {
+    let stmt = Query::select()
+        .column("record_id")
+        .from("external_ids")
+        .and_where(Expr::col("resource").eq(kind.name()))
+        .and_where(Expr::col("system").eq(system))
+        .and_where(Expr::col("value").eq(value))
+        .take();
+    match txn.query_one(&stmt).await? {
+        Some(row) => Ok(Some(row.try_get("", "record_id")?)),
+        None => Ok(None),
+    }
+}
+
+/// `Store::put` inside the caller's transaction (imports write many records in one).
+pub(crate) async fn put_in<R: Resource>(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    body: R::Body,
+    expected: Precondition,
+    actor: Option<&str>,
+) -> Result<WriteOutcome<R::Body>, StoreError> {
+    let kind = R::Body::KIND;
+    let mut errors = body.validate();
+    let existing = match R::Entity::find()
+        .filter(Expr::col("id").eq(id))
+        .one(txn)
+        .await?
+    {
+        Some(model) => Some(record_of::<R>(&model)?),
+        None => None,
+    };
+    check_precondition(expected, existing.as_ref().map(|r| r.meta.version))?;
+    errors.extend(reference_errors(txn, kind, id, &body.references()).await?);
+    if !errors.is_empty() {
+        return Err(StoreError::Invalid(errors));
+    }
+    check_external_ids(txn, kind, id, body.external_ids()).await?;
+    if let Some(existing) = existing.as_ref().filter(|r| r.data == body) {
+        return Ok(WriteOutcome {
+            record: existing.clone(),
+            created: false,
+            changed: false,
+        });
+    }
+
+    let now = Utc::now().trunc_subsecs(6);
+    let meta = Meta {
+        id,
+        version: existing.as_ref().map_or(1, |r| r.meta.version + 1),
+        created_at: existing.as_ref().map_or(now, |r| r.meta.created_at),
+        updated_at: now,
+    };
+    let row = row_for::<R>(&meta, &body);
+    let model = R::ActiveModel::from_json(Value::Object(row.clone()))?;
+    match &existing {
+        Some(existing) => {
+            let result = R::Entity::update_many()
+                .set(model)
+                .filter(Expr::col("id").eq(id))
+                .filter(Expr::col("version").eq(existing.meta.version))
+                .exec(txn)
+                .await?;
+            if result.rows_affected == 0 {
+                return Err(StoreError::VersionMismatch {
+                    expected: existing.meta.version,
+                    current: None,
+                });
+            }
+        }
+        None => {
+            R::Entity::insert(model)
+                .exec_without_returning(txn)
+                .await
+                .map_err(|err| match err.sql_err() {
+                    Some(SqlErr::UniqueConstraintViolation(_)) => {
+                        StoreError::Conflict(vec![FieldError::new(
+                            "id",
+                            "the record was created by another request at the same time; retry",
+                        )])
+                    }
+                    _ => StoreError::Database(err),
+                })?;
+        }
+    }
+    write_indexes(txn, kind, id, &body, existing.is_some()).await?;
+    let op = if existing.is_some() {
+        "update"
+    } else {
+        "create"
+    };
+    append_change(txn, kind, id, op, meta.version, actor).await?;
+    Ok(WriteOutcome {
+        record: record_of_row::<R>(row)?,
+        created: existing.is_none(),
+        changed: true,
+    })
+}
+
+/// `Store::delete` inside the caller's transaction.
+pub(crate) async fn delete_in<R: Resource>(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    expected: Precondition,
+    actor: Option<&str>,
+) -> Result<(), StoreError> {
+    let kind = R::Body::KIND;
+    let existing = R::Entity::find()
+        .filter(Expr::col("id").eq(id))
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound(kind))?;
+    let version = record_of::<R>(&existing)?.meta.version;
+    check_precondition(expected, Some(version))?;
+    let referrers = referrers(txn, id).await?;
+    if !referrers.is_empty() {
+        return Err(StoreError::Referenced(referrers));
+    }
+    R::Entity::delete_many()
+        .filter(Expr::col("id").eq(id))
+        .exec(txn)
+        .await?;
+    clear_indexes(txn, kind, id).await?;
+    append_change(txn, kind, id, "delete", version + 1, actor).await?;
+    Ok(())
 }
 
 /// Every reference that names no existing record, and every cycle a self-reference would close.
@@ -568,14 +634,18 @@ async fn clear_indexes(
     Ok(())
 }
 
-/// Rewrites the index rows of a record: its references, external ids and sectors.
+/// Rewrites the index rows of a record: its references, external ids and sectors. A new record has
+/// none to clear.
 async fn write_indexes<B: Body>(
     txn: &DatabaseTransaction,
     kind: ResourceKind,
     id: Uuid,
     body: &B,
+    existed: bool,
 ) -> Result<(), DbErr> {
-    clear_indexes(txn, kind, id).await?;
+    if existed {
+        clear_indexes(txn, kind, id).await?;
+    }
     let references: BTreeSet<(&'static str, Uuid, ResourceKind)> = body
         .references()
         .into_iter()
@@ -640,17 +710,31 @@ async fn append_change(
         txn.execute_unprepared("SELECT pg_advisory_xact_lock(7301240)")
             .await?;
     }
+    // Numbered under that lock (SQLite: the store's write lock), so numbers have no gaps: a transaction
+    // that rolls back never took one that others can see.
+    let numbered = Query::select()
+        .expr(Expr::cust(r#"COALESCE(MAX("seq"), 0) + 1"#))
+        .expr(Expr::val(kind.name()))
+        .expr(Expr::val(id))
+        .expr(Expr::val(op))
+        .expr(Expr::val(version))
+        .expr(Expr::val(Utc::now().trunc_subsecs(6)))
+        .expr(Expr::val(actor.map(str::to_owned)))
+        .from("changes")
+        .take();
     let insert = Query::insert()
         .into_table("changes")
-        .columns(["resource", "record_id", "op", "version", "at", "actor"])
-        .values_panic([
-            kind.name().into(),
-            id.into(),
-            op.into(),
-            version.into(),
-            Utc::now().trunc_subsecs(6).into(),
-            actor.map(str::to_owned).into(),
+        .columns([
+            "seq",
+            "resource",
+            "record_id",
+            "op",
+            "version",
+            "at",
+            "actor",
         ])
+        .select_from(numbered)
+        .map_err(|error| DbErr::Custom(error.to_string()))?
         .take();
     txn.execute(&insert).await?;
     Ok(())

@@ -5,6 +5,7 @@ mod crud;
 mod cursor;
 mod resources;
 mod stats;
+mod transfer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,12 +16,18 @@ use uuid::Uuid;
 
 use crate::domain::{FieldError, ResourceKind};
 
+pub(crate) use crud::put_in;
 pub use crud::{ListPage, ListRequest, Precondition, WriteOutcome};
+pub(crate) use resources::with_resource;
 pub use resources::Resource;
 pub use resources::{
     Agreements, Cities, Exchanges, Fundings, Indicators, Organizations, Partnerships, Projects,
 };
 pub use stats::{Headline, Table};
+pub use transfer::{
+    check_same_request, ExportItem, IdempotencyKey, Idempotent, ImportRefused, Importer,
+    StoredResponse,
+};
 
 /// Why a store operation did not happen.
 #[derive(Debug, thiserror::Error)]

@@ -309,3 +309,20 @@ impl Resource for Indicators {
             .add(date_range("period", &f.period_from, &f.period_to))
     }
 }
+
+/// Calls `$function::<R>(…)` with the store type of `$kind`.
+macro_rules! with_resource {
+    ($kind:expr, $function:ident($($arg:expr),*) $(.$await:ident)?) => {
+        match $kind {
+            ResourceKind::City => $function::<$crate::store::Cities>($($arg),*)$(.$await)?,
+            ResourceKind::Organization => $function::<$crate::store::Organizations>($($arg),*)$(.$await)?,
+            ResourceKind::Partnership => $function::<$crate::store::Partnerships>($($arg),*)$(.$await)?,
+            ResourceKind::Agreement => $function::<$crate::store::Agreements>($($arg),*)$(.$await)?,
+            ResourceKind::Project => $function::<$crate::store::Projects>($($arg),*)$(.$await)?,
+            ResourceKind::Funding => $function::<$crate::store::Fundings>($($arg),*)$(.$await)?,
+            ResourceKind::Exchange => $function::<$crate::store::Exchanges>($($arg),*)$(.$await)?,
+            ResourceKind::Indicator => $function::<$crate::store::Indicators>($($arg),*)$(.$await)?,
+        }
+    };
+}
+pub(crate) use with_resource;

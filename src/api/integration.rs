@@ -1,0 +1,337 @@
+//! Keeping partner databases in step: the change feed, bulk import and export.
+
+use actix_web::http::header;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+use super::extract::Query;
+use super::idempotency::{idempotency_key, replayed};
+use crate::config::Settings;
+use crate::domain::*;
+use crate::error::{ApiError, Problem};
+use crate::store::{check_same_request, IdempotencyKey, Store, StoredResponse};
+
+const NDJSON: &str = "application/x-ndjson";
+const MAX_CHANGES: u32 = 1000;
+/// Import progress is logged every this many lines.
+const PROGRESS_EVERY: u64 = 10_000;
+
+/// The change feed: every write, in commit order.
+///
+/// A partner mirrors the database by reading `/v1/export`, then polling this from the last `seq` it
+/// applied: for each change it reads the record (or, for a delete, removes it). Positions have no gaps
+/// and become visible in order, so a poller never skips a change.
+#[utoipa::path(
+    tag = "integration",
+    params(ChangeQuery),
+    responses(
+        (status = 200, description = "Changes after `after`, oldest first", body = ChangePage),
+        (status = 400, description = "Malformed or unknown parameter, or limit out of 1..1000",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/changes")]
+pub async fn list_changes(
+    store: web::Data<Store>,
+    query: Query<ChangeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.0;
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=MAX_CHANGES).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "limit",
+            format!("must be between 1 and {MAX_CHANGES}; {limit} given"),
+        ));
+    }
+    if query.after.is_some_and(|after| after < 0) {
+        return Err(ApiError::bad_request("after", "must be 0 or more"));
+    }
+    let page = store
+        .changes(&query, limit)
+        .await
+        .map_err(|error| ApiError::Internal(error.into()))?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Reads the rest of the body only to hash it, for a retry whose first response is kept.
+async fn hash_rest(
+    payload: &mut web::Payload,
+    hasher: &mut Sha256,
+    limit: u64,
+) -> Result<(), ApiError> {
+    let mut total = 0u64;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError::bad_request("", format!("the body could not be read: {e}")))?;
+        total += chunk.len() as u64;
+        if total > limit {
+            return Err(ApiError::PayloadTooLarge(limit as usize));
+        }
+        hasher.update(&chunk);
+    }
+    Ok(())
+}
+
+fn hex(digest: impl AsRef<[u8]>) -> String {
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Applies NDJSON lines or a JSON array of `{resource, op, data}` in one transaction: all of it, or
+/// nothing.
+///
+/// Lines may reference records created by earlier lines (by the `id` they give). NDJSON streams: the
+/// body is applied as it arrives, never held whole. A refused import answers every refused line (up to
+/// 1,000) with its line number and a JSON pointer into it, and writes nothing. With an `Idempotency-Key`,
+/// a retry of an applied import answers as the first time and applies nothing.
+#[utoipa::path(
+    tag = "integration",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    request_body(content = Vec<ImportLine>, content_type = "application/json",
+        description = "A JSON array of `{resource, op, data}`; or the same lines as NDJSON with \
+`Content-Type: application/x-ndjson`, which streams (the form for large imports)"),
+    responses(
+        (status = 200, description = "Every line applied", body = ImportReport),
+        (status = 400, description = "The body is not a JSON array or NDJSON, or the Idempotency-Key is malformed",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the import limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not NDJSON or JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Lines were refused; nothing was written. `errors` has `line`, `field` and `message` for each",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/import")]
+pub async fn import(
+    store: web::Data<Store>,
+    settings: web::Data<Settings>,
+    request: HttpRequest,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if ![NDJSON, "application/jsonl", "application/json"].contains(&essence.as_str()) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "send {NDJSON} (one line per record) or a JSON array as application/json, not `{content_type}`"
+        )));
+    }
+    let limit = settings.max_import_bytes;
+    let mut hasher = Sha256::new();
+    hasher.update(b"POST /v1/import\n");
+    let key = idempotency_key(&request, &settings, "")?;
+    if let Some(key) = &key {
+        if let Some(kept) = store.kept(key).await? {
+            hash_rest(&mut payload, &mut hasher, limit).await?;
+            let key = IdempotencyKey {
+                request_hash: hex(hasher.finalize()),
+                ..key.clone()
+            };
+            return Ok(replayed(check_same_request(&key, kept)?));
+        }
+    }
+
+    let mut importer = store
+        .begin_import(None)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let started = std::time::Instant::now();
+    let mut buffer = BytesMut::new();
+    let mut total = 0u64;
+    let mut line = 0u64;
+    // A body whose first character is `[` is a JSON array, read whole; anything else is NDJSON.
+    let mut array: Option<bool> = None;
+    let outcome: Result<(), ApiError> = async {
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::bad_request("", format!("the body could not be read: {e}"))
+            })?;
+            total += chunk.len() as u64;
+            if total > limit {
+                return Err(ApiError::PayloadTooLarge(limit as usize));
+            }
+            hasher.update(&chunk);
+            buffer.extend_from_slice(&chunk);
+            if array.is_none() {
+                array = buffer
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    .map(|b| *b == b'[');
+            }
+            if array == Some(true) {
+                continue;
+            }
+            while let Some(end) = buffer.iter().position(|b| *b == b'\n') {
+                let text = buffer.split_to(end + 1);
+                line += 1;
+                apply_text(&mut importer, line, &text).await?;
+            }
+        }
+        if array == Some(true) {
+            let items: Vec<serde_json::Value> =
+                serde_json::from_slice(&buffer).map_err(|error| {
+                    ApiError::bad_request("", format!("the body is not a JSON array: {error}"))
+                })?;
+            for (index, item) in items.into_iter().enumerate() {
+                importer
+                    .apply_value(index as u64 + 1, item)
+                    .await
+                    .map_err(|e| ApiError::Internal(e.into()))?;
+            }
+        } else if !buffer.is_empty() {
+            line += 1;
+            apply_text(&mut importer, line, &buffer.split()).await?;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(error) = outcome {
+        importer
+            .abandon()
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        return Err(error);
+    }
+
+    let report = importer.report().clone();
+    let response = StoredResponse {
+        status: 200,
+        location: None,
+        body: serde_json::to_string(&report).map_err(|e| ApiError::Internal(e.into()))?,
+    };
+    if let (Some(key), true) = (&key, importer.is_clean()) {
+        let key = IdempotencyKey {
+            request_hash: hex(hasher.finalize()),
+            ..key.clone()
+        };
+        importer
+            .keep_response(&key, &response)
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
+    }
+    let finished = importer
+        .finish()
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    tracing::info!(
+        lines = report.lines,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        applied = finished.is_ok(),
+        "import finished"
+    );
+    match finished {
+        Ok(_) => Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .body(response.body)),
+        Err(refused) => Err(ApiError::ImportRefused(refused)),
+    }
+}
+
+async fn apply_text(
+    importer: &mut crate::store::Importer,
+    line: u64,
+    text: &[u8],
+) -> Result<(), ApiError> {
+    let text = text.trim_ascii();
+    if !text.is_empty() {
+        importer
+            .apply(line, text)
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
+    }
+    if line.is_multiple_of(PROGRESS_EVERY) {
+        tracing::info!(lines = line, "import progress");
+    }
+    Ok(())
+}
+
+/// Every record as NDJSON import lines, from one consistent snapshot, in an order `/v1/import` accepts;
+/// or one resource as CSV (`format=csv&resource=city`; lists and objects as JSON text).
+///
+/// Export, then import into an empty database, then export again gives the same bytes.
+#[utoipa::path(
+    tag = "integration",
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "The records, streamed",
+            content((ImportLine = "application/x-ndjson"), (String = "text/csv"))),
+        (status = 400, description = "Unknown parameter, or CSV without a resource", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/export")]
+pub async fn export(
+    store: web::Data<Store>,
+    query: Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.0;
+    let csv = query.format == Some(Format::Csv);
+    if csv && query.resource.is_none() {
+        return Err(ApiError::bad_request(
+            "resource",
+            "is required with format=csv: CSV holds one resource",
+        ));
+    }
+    let receiver = store.export(query.resource);
+    let mut columns: Option<Vec<String>> = None;
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    })
+    .map(move |item| {
+        let item = item.map_err(|error| {
+            tracing::error!(%error, "export failed");
+            actix_web::error::ErrorInternalServerError("export failed")
+        })?;
+        if !csv {
+            let mut line = item.line();
+            line.push('\n');
+            return Ok::<_, actix_web::Error>(Bytes::from(line));
+        }
+        let start: Vec<u8> = if columns.is_none() {
+            b"\xEF\xBB\xBF".to_vec()
+        } else {
+            Vec::new()
+        };
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(start);
+        if columns.is_none() {
+            let header: Vec<String> = item.data.keys().cloned().collect();
+            writer
+                .write_record(&header)
+                .map_err(actix_web::error::ErrorInternalServerError)?;
+            columns = Some(header);
+        }
+        let cells = columns
+            .iter()
+            .flatten()
+            .map(|column| match item.data.get(column) {
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(serde_json::Value::String(text)) => text.clone(),
+                Some(other) => other.to_string(),
+            });
+        writer
+            .write_record(cells)
+            .map_err(actix_web::error::ErrorInternalServerError)?;
+        let bytes = writer
+            .into_inner()
+            .map_err(actix_web::error::ErrorInternalServerError)?;
+        Ok(Bytes::from(bytes))
+    });
+    let content_type = if csv {
+        "text/csv; charset=utf-8"
+    } else {
+        NDJSON
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .streaming(stream))
+}

@@ -1,0 +1,602 @@
+//! Integration with partner databases: the change feed, idempotent writes, bulk import in one
+//! transaction, and export from one snapshot.
+
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, IsolationLevel,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+};
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::{mpsc, OwnedMutexGuard};
+use uuid::Uuid;
+
+use super::crud::{delete_in, find_external_id, put_in, record_of};
+use super::resources::{with_resource, Resource};
+use super::{Store, StoreError};
+use crate::domain::*;
+
+/// Longest list of refused lines an import answers with.
+const MAX_LINE_ERRORS: usize = 1000;
+
+/// A response kept for an `Idempotency-Key`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+/// An `Idempotency-Key` as a write presents it.
+#[derive(Clone, Debug)]
+pub struct IdempotencyKey {
+    /// Whose key it is: the API key's name, or "" for anonymous writers.
+    pub scope: String,
+    pub key: String,
+    /// A hash of the request (method, path, body): the same key with another request is refused.
+    pub request_hash: String,
+    /// How long a kept response is replayed.
+    pub ttl: Duration,
+}
+
+/// What an idempotent write did.
+pub enum Idempotent {
+    /// The first request with this key: it was carried out.
+    Fresh(StoredResponse),
+    /// A retry: the first response, and nothing written.
+    Replay(StoredResponse),
+}
+
+impl Store {
+    /// Changes after `after`, in order.
+    pub async fn changes(&self, query: &ChangeQuery, limit: u32) -> Result<ChangePage, DbErr> {
+        let after = query.after.unwrap_or(0);
+        let mut select = Query::select();
+        select
+            .columns([
+                "seq",
+                "resource",
+                "record_id",
+                "op",
+                "version",
+                "at",
+                "actor",
+            ])
+            .from("changes")
+            .and_where(Expr::col("seq").gt(after))
+            .order_by("seq", Order::Asc)
+            .limit(u64::from(limit));
+        if let Some(resource) = query.resource {
+            select.and_where(Expr::col("resource").eq(resource.name()));
+        }
+        if let Some(id) = query.id {
+            select.and_where(Expr::col("record_id").eq(id));
+        }
+        let mut items = Vec::new();
+        for row in self.connection().query_all(&select).await? {
+            let resource: String = row.try_get("", "resource")?;
+            items.push(Change {
+                seq: row.try_get("", "seq")?,
+                resource: ResourceKind::from_name(&resource)
+                    .ok_or_else(|| DbErr::Custom(format!("unknown resource {resource}")))?,
+                id: row.try_get("", "record_id")?,
+                op: row.try_get("", "op")?,
+                version: row.try_get("", "version")?,
+                at: row.try_get("", "at")?,
+                actor: row.try_get("", "actor")?,
+            });
+        }
+        let next = items.last().map_or(after, |change| change.seq);
+        Ok(ChangePage { items, next })
+    }
+
+    /// Carries out `work` once per idempotency key: a retry with the same request gets the first
+    /// response and writes nothing; the same key with another request is refused. The kept response is
+    /// written in the same transaction as the work.
+    pub async fn idempotently<F>(
+        &self,
+        key: &IdempotencyKey,
+        work: F,
+    ) -> Result<Idempotent, StoreError>
+    where
+        F: AsyncFnOnce(&DatabaseTransaction) -> Result<StoredResponse, StoreError>,
+    {
+        let _guard = self.lock_writes().await;
+        let txn = self.db.begin().await?;
+        if let Some(kept) = kept_response(&txn, key).await? {
+            return Ok(Idempotent::Replay(check_same_request(key, kept)?));
+        }
+        let response = work(&txn).await?;
+        match insert_kept(&txn, key, &response).await {
+            Ok(()) => {
+                txn.commit().await?;
+                Ok(Idempotent::Fresh(response))
+            }
+            // Another request with this key got there first (PostgreSQL writes concurrently): undo
+            // this one and answer as that one did.
+            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                txn.rollback().await?;
+                match self.kept(key).await? {
+                    Some(kept) => Ok(Idempotent::Replay(check_same_request(key, kept)?)),
+                    None => Err(StoreError::Database(error)),
+                }
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The live response kept for `key`, with the hash of the request that made it.
+    pub async fn kept(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<(String, StoredResponse)>, StoreError> {
+        let txn = self.db.begin().await?;
+        let kept = kept_response(&txn, key).await;
+        txn.commit().await?;
+        kept
+    }
+
+    /// Starts an import: everything it applies is one transaction, committed by `finish` only if no
+    /// line was refused.
+    pub async fn begin_import(&self, actor: Option<&str>) -> Result<Importer, DbErr> {
+        let guard = match &self.write_lock {
+            Some(lock) => Some(Arc::clone(lock).lock_owned().await),
+            None => None,
+        };
+        Ok(Importer {
+            txn: self.db.begin().await?,
+            _guard: guard,
+            actor: actor.map(str::to_owned),
+            report: ImportReport::default(),
+            errors: Vec::new(),
+            refused: 0,
+        })
+    }
+
+    /// Streams every record (or every record of `only`) as NDJSON import lines, from one snapshot, in an
+    /// order `/v1/import` accepts: resources in dependency order, programmes before their phases.
+    pub fn export(&self, only: Option<ResourceKind>) -> mpsc::Receiver<Result<ExportItem, DbErr>> {
+        let (sender, receiver) = mpsc::channel(16);
+        let store = self.clone();
+        tokio::spawn(async move {
+            if let Err(error) = store.export_into(only, &sender).await {
+                let _ = sender.send(Err(error)).await;
+            }
+        });
+        receiver
+    }
+
+    async fn export_into(
+        &self,
+        only: Option<ResourceKind>,
+        sender: &mpsc::Sender<Result<ExportItem, DbErr>>,
+    ) -> Result<(), DbErr> {
+        let snapshot = self
+            .db
+            .begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await?;
+        for kind in ResourceKind::ALL {
+            if only.is_some_and(|only| only != kind) {
+                continue;
+            }
+            let sent = with_resource!(kind, export_kind(&snapshot, sender).await)?;
+            if !sent {
+                break;
+            }
+        }
+        snapshot.commit().await
+    }
+}
+
+/// The live response kept for `key`, with the hash of the request that made it.
+async fn kept_response(
+    txn: &DatabaseTransaction,
+    key: &IdempotencyKey,
+) -> Result<Option<(String, StoredResponse)>, StoreError> {
+    let select = Query::select()
+        .columns(["request_hash", "status", "location", "body", "created_at"])
+        .from("idempotency_keys")
+        .and_where(Expr::col("scope").eq(key.scope.as_str()))
+        .and_where(Expr::col("key").eq(key.key.as_str()))
+        .take();
+    let Some(row) = txn.query_one(&select).await? else {
+        return Ok(None);
+    };
+    let created_at: chrono::DateTime<Utc> = row.try_get("", "created_at")?;
+    if created_at + key.ttl < Utc::now() {
+        let expired = Query::delete()
+            .from_table("idempotency_keys")
+            .and_where(Expr::col("scope").eq(key.scope.as_str()))
+            .and_where(Expr::col("key").eq(key.key.as_str()))
+            .take();
+        txn.execute(&expired).await?;
+        return Ok(None);
+    }
+    let request_hash: String = row.try_get("", "request_hash")?;
+    let status: i32 = row.try_get("", "status")?;
+    Ok(Some((
+        request_hash,
+        StoredResponse {
+            status: status as u16,
+            location: row.try_get("", "location")?,
+            body: row.try_get("", "body")?,
+        },
+    )))
+}
+
+/// A kept response may only answer the request it was kept for.
+pub fn check_same_request(
+    key: &IdempotencyKey,
+    kept: (String, StoredResponse),
+) -> Result<StoredResponse, StoreError> {
+    let (request_hash, response) = kept;
+    if request_hash == key.request_hash {
+        Ok(response)
+    } else {
+        Err(StoreError::Invalid(vec![FieldError::new(
+            "Idempotency-Key",
+            "was already used with a different request; use a new key for a new request",
+        )]))
+    }
+}
+
+async fn insert_kept(
+    txn: &DatabaseTransaction,
+    key: &IdempotencyKey,
+    response: &StoredResponse,
+) -> Result<(), DbErr> {
+    let insert = Query::insert()
+        .into_table("idempotency_keys")
+        .columns([
+            "scope",
+            "key",
+            "request_hash",
+            "status",
+            "location",
+            "body",
+            "created_at",
+        ])
+        .values_panic([
+            key.scope.clone().into(),
+            key.key.clone().into(),
+            key.request_hash.clone().into(),
+            i32::from(response.status).into(),
+            response.location.clone().into(),
+            response.body.clone().into(),
+            Utc::now().into(),
+        ])
+        .take();
+    txn.execute(&insert).await.map(|_| ())
+}
+
+/// An import in progress.
+pub struct Importer {
+    txn: DatabaseTransaction,
+    _guard: Option<OwnedMutexGuard<()>>,
+    actor: Option<String>,
+    report: ImportReport,
+    errors: Vec<LineError>,
+    refused: u64,
+}
+
+impl Importer {
+    /// Applies one line; a line that breaks a rule is recorded (and the import will not commit), a
+    /// database failure ends the import.
+    pub async fn apply(&mut self, line: u64, text: &[u8]) -> Result<(), DbErr> {
+        match serde_json::from_slice::<Value>(text) {
+            Ok(value) => self.apply_value(line, value).await,
+            Err(error) => {
+                self.report.lines += 1;
+                self.refuse(
+                    line,
+                    vec![FieldError::new("", format!("is not JSON: {error}"))],
+                );
+                Ok(())
+            }
+        }
+    }
+
+    fn refuse(&mut self, line: u64, errors: Vec<FieldError>) {
+        self.refused += 1;
+        for error in errors {
+            if self.errors.len() < MAX_LINE_ERRORS {
+                self.errors.push(LineError {
+                    line,
+                    field: error.field,
+                    message: error.message,
+                });
+            }
+        }
+    }
+
+    /// `apply` for a line already read as JSON (an item of a JSON array).
+    pub async fn apply_value(&mut self, line: u64, value: Value) -> Result<(), DbErr> {
+        self.report.lines += 1;
+        let parsed = parse_value::<ImportLine>(value).map_err(|error| vec![error]);
+        let outcome = match parsed {
+            Ok(line) => self.apply_line(line).await?,
+            Err(errors) => Err(errors),
+        };
+        if let Err(errors) = outcome {
+            self.refuse(line, errors);
+        }
+        Ok(())
+    }
+
+    /// What the import has done so far.
+    pub fn report(&self) -> &ImportReport {
+        &self.report
+    }
+
+    /// Whether every line so far applied.
+    pub fn is_clean(&self) -> bool {
+        self.refused == 0
+    }
+
+    /// Keeps `response` for an `Idempotency-Key`, in the import's own transaction.
+    pub async fn keep_response(
+        &self,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<(), DbErr> {
+        insert_kept(&self.txn, key, response).await
+    }
+
+    async fn apply_line(&mut self, line: ImportLine) -> Result<Result<(), Vec<FieldError>>, DbErr> {
+        let actor = self.actor.clone();
+        let result = with_resource!(
+            line.resource,
+            import_one(&self.txn, line.op, line.data, actor.as_deref()).await
+        );
+        match result {
+            Ok(Applied::Created) => self.report.created += 1,
+            Ok(Applied::Updated) => self.report.updated += 1,
+            Ok(Applied::Unchanged) => self.report.unchanged += 1,
+            Ok(Applied::Deleted) => self.report.deleted += 1,
+            Err(StoreError::Database(error)) => return Err(error),
+            Err(error) => return Ok(Err(line_errors(error))),
+        }
+        Ok(Ok(()))
+    }
+
+    /// Commits when every line applied; otherwise rolls back and returns every refused line.
+    pub async fn finish(self) -> Result<Result<ImportReport, ImportRefused>, DbErr> {
+        if self.refused == 0 {
+            self.txn.commit().await?;
+            Ok(Ok(self.report))
+        } else {
+            self.txn.rollback().await?;
+            Ok(Err(ImportRefused {
+                lines: self.report.lines,
+                refused: self.refused,
+                errors: self.errors,
+            }))
+        }
+    }
+
+    /// Gives up: nothing is written.
+    pub async fn abandon(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug)]
+pub struct ImportRefused {
+    pub lines: u64,
+    pub refused: u64,
+    /// The first 1,000 errors.
+    pub errors: Vec<LineError>,
+}
+
+enum Applied {
+    Created,
+    Updated,
+    Unchanged,
+    Deleted,
+}
+
+/// The errors of a refused line, as pointers into the line.
+fn line_errors(error: StoreError) -> Vec<FieldError> {
+    let at = |errors: Vec<FieldError>| {
+        errors
+            .into_iter()
+            .map(|e| FieldError::new(format!("/data{}", e.field), e.message))
+            .collect()
+    };
+    match error {
+        StoreError::Invalid(errors) | StoreError::Conflict(errors) => at(errors),
+        StoreError::NotFound(kind) => vec![FieldError::new(
+            "/data/id",
+            format!("no {kind} has this id"),
+        )],
+        StoreError::Referenced(referrers) => vec![FieldError::new(
+            "/data/id",
+            format!(
+                "is referenced by {}",
+                referrers
+                    .iter()
+                    .map(|r| format!("{} {} ({})", r.resource, r.id, r.field))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )],
+        other => vec![FieldError::new("", other.to_string())],
+    }
+}
+
+async fn import_one<R: Resource>(
+    txn: &DatabaseTransaction,
+    op: ImportOp,
+    data: Value,
+    actor: Option<&str>,
+) -> Result<Applied, StoreError> {
+    let invalid =
+        |field: &str, message: &str| StoreError::Invalid(vec![FieldError::new(field, message)]);
+    let Value::Object(mut data) = data else {
+        return Err(StoreError::Invalid(vec![FieldError::new(
+            "",
+            "must be an object",
+        )]));
+    };
+    let id = match data.remove("id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(
+            text.parse::<Uuid>()
+                .map_err(|_| invalid("/id", "is not a UUID"))?,
+        ),
+        Some(_) => return Err(invalid("/id", "is not a UUID")),
+    };
+    match op {
+        ImportOp::Delete => {
+            let id = id.ok_or_else(|| invalid("/id", "a delete needs the record's id"))?;
+            delete_in::<R>(txn, id, None, actor).await?;
+            Ok(Applied::Deleted)
+        }
+        ImportOp::Upsert => {
+            let body: R::Body = parse_value(Value::Object(data))
+                .map_err(|error| StoreError::Invalid(vec![error]))?;
+            let id = match id {
+                Some(id) => id,
+                None => {
+                    let first = body.external_ids().0.iter().next();
+                    let found = match first {
+                        Some((system, value)) => {
+                            find_external_id(txn, R::Body::KIND, system, value).await?
+                        }
+                        None => None,
+                    };
+                    found.unwrap_or_else(Uuid::now_v7)
+                }
+            };
+            let outcome = put_in::<R>(txn, id, body, None, actor).await?;
+            Ok(match (outcome.created, outcome.changed) {
+                (true, _) => Applied::Created,
+                (false, true) => Applied::Updated,
+                (false, false) => Applied::Unchanged,
+            })
+        }
+    }
+}
+
+/// A record as export writes it: its id, then its body.
+#[derive(Serialize)]
+struct ExportData<'a, B> {
+    id: Uuid,
+    #[serde(flatten)]
+    body: &'a B,
+}
+
+/// One exported record.
+pub struct ExportItem {
+    pub resource: ResourceKind,
+    /// `id`, then the body's fields in order.
+    pub data: serde_json::Map<String, Value>,
+}
+
+impl ExportItem {
+    /// The record as an NDJSON import line (without the newline).
+    pub fn line(&self) -> String {
+        serde_json::json!({"resource": self.resource, "op": ImportOp::Upsert, "data": self.data})
+            .to_string()
+    }
+}
+
+const EXPORT_BATCH: u64 = 500;
+
+/// Sends every record of one resource, in pages by id; projects come parents first. Returns false when
+/// the receiver has gone.
+async fn export_kind<R: Resource>(
+    txn: &DatabaseTransaction,
+    sender: &mpsc::Sender<Result<ExportItem, DbErr>>,
+) -> Result<bool, DbErr> {
+    let kind = R::Body::KIND;
+    let ordered_ids = if kind == ResourceKind::Project {
+        Some(projects_parents_first(txn).await?)
+    } else {
+        None
+    };
+    let mut after: Option<Uuid> = None;
+    let mut position = 0usize;
+    loop {
+        let models = match &ordered_ids {
+            Some(ids) => {
+                let batch: Vec<Uuid> = ids
+                    .iter()
+                    .skip(position)
+                    .take(EXPORT_BATCH as usize)
+                    .copied()
+                    .collect();
+                position += batch.len();
+                R::Entity::find()
+                    .filter(Expr::col("id").is_in(batch))
+                    .all(txn)
+                    .await?
+            }
+            None => {
+                let mut select = R::Entity::find().order_by(Expr::col("id"), Order::Asc);
+                if let Some(after) = after {
+                    select = select.filter(Expr::col("id").gt(after));
+                }
+                select.limit(EXPORT_BATCH).all(txn).await?
+            }
+        };
+        if models.is_empty() {
+            return Ok(true);
+        }
+        let mut records = models
+            .iter()
+            .map(record_of::<R>)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| DbErr::Custom(error.to_string()))?;
+        if let Some(ids) = &ordered_ids {
+            let order: std::collections::HashMap<Uuid, usize> =
+                ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+            records.sort_by_key(|record| order.get(&record.meta.id).copied());
+        }
+        for record in records {
+            after = Some(record.meta.id);
+            let data = match serde_json::to_value(ExportData {
+                id: record.meta.id,
+                body: &record.data,
+            }) {
+                Ok(Value::Object(data)) => data,
+                _ => return Err(DbErr::Custom("a record did not serialize".into())),
+            };
+            if sender
+                .send(Ok(ExportItem {
+                    resource: kind,
+                    data,
+                }))
+                .await
+                .is_err()
+            {
+                return Ok(false);
+            }
+        }
+    }
+}
+
+/// Every project id, each after its parent (then by id).
+async fn projects_parents_first(txn: &DatabaseTransaction) -> Result<Vec<Uuid>, DbErr> {
+    let statement = sea_orm::Statement::from_string(
+        txn.get_database_backend(),
+        r#"WITH RECURSIVE tree (id, depth) AS (
+             SELECT "id", 0 FROM "projects" WHERE "parent_id" IS NULL
+             UNION ALL
+             SELECT "p"."id", "tree"."depth" + 1 FROM "projects" AS "p" JOIN tree ON "p"."parent_id" = "tree"."id"
+           )
+           SELECT "id" FROM tree ORDER BY "depth", "id""#,
+    );
+    txn.query_all_raw(statement)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<Uuid>("", "id"))
+        .collect()
+}
