@@ -90,6 +90,7 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound(kind) => Self::NotFound(format!("no {kind} has this id")),
+            StoreError::NoSuchKey(key) => Self::NotFound(format!("no API key has the {key}")),
             StoreError::VersionMismatch { expected, current } => {
                 Self::PreconditionFailed(match current {
                     Some(current) => format!(

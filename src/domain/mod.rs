@@ -3,12 +3,14 @@
 
 mod common;
 mod filters;
+mod keys;
 mod resources;
 mod sectors;
 mod values;
 
 pub use common::*;
 pub use filters::*;
+pub use keys::*;
 pub use resources::*;
 pub use sectors::*;
 pub use values::*;

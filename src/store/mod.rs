@@ -3,6 +3,7 @@
 
 mod crud;
 mod cursor;
+mod keys;
 mod resources;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use uuid::Uuid;
 use crate::domain::{FieldError, ResourceKind};
 
 pub use crud::{ListPage, ListRequest, Precondition, WriteOutcome};
+pub use keys::{KeyCheck, KeyRef};
 pub use resources::Resource;
 pub use resources::{
     Agreements, Cities, Exchanges, Fundings, Indicators, Organizations, Partnerships, Projects,
@@ -29,19 +31,30 @@ pub enum StoreError {
     #[error("the record is at version {current:?}, not the expected {expected}")]
     VersionMismatch { expected: i32, current: Option<i32> },
     /// The body is readable but breaks rules (missing references, impossible combinations).
-    #[error("invalid record")]
+    #[error("invalid: {}", describe(.0))]
     Invalid(Vec<FieldError>),
     /// Another record already holds one of these external ids.
-    #[error("external id already in use")]
+    #[error("conflict: {}", describe(.0))]
     Conflict(Vec<FieldError>),
     /// Other records still reference this one.
     #[error("the record is referenced by others")]
     Referenced(Vec<Referrer>),
+    /// No API key has this id or name.
+    #[error("no API key has the {0}")]
+    NoSuchKey(String),
     /// A list parameter (sort, cursor) that cannot be used.
     #[error("bad parameter {0:?}")]
     BadParameter(FieldError),
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    let errors: Vec<String> = errors
+        .iter()
+        .map(|error| format!("{} {}", error.field, error.message))
+        .collect();
+    errors.join("; ")
 }
 
 /// A record that references another one, as a 409 on delete lists it.
