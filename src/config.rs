@@ -31,6 +31,17 @@ pub struct Settings {
     /// Load the seeds when the database is empty at start.
     #[arg(long, env = "INTERCITY_AUTO_SEED", default_value_t = true, action = clap::ArgAction::Set)]
     pub auto_seed: bool,
+    /// Whether reads need no key. With `false`, every read under `/v1` needs a key of any role
+    /// (health checks and the documentation stay open).
+    #[arg(long, env = "INTERCITY_PUBLIC_READ", default_value_t = true, action = clap::ArgAction::Set)]
+    pub public_read: bool,
+    /// Writes each key may make per minute, on each instance (0: no limit).
+    #[arg(long, env = "INTERCITY_WRITE_RATE_PER_MINUTE", default_value_t = 600)]
+    pub write_rate_per_minute: u32,
+    /// Origins (`https://dashboard.example.org`, comma-separated, or `*`) whose browser pages may call
+    /// the API. None by default.
+    #[arg(long, env = "INTERCITY_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
     /// `text` (default) or `json` log lines.
     #[arg(long, env = "INTERCITY_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,

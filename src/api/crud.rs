@@ -114,9 +114,14 @@ pub async fn get<R: Resource>(
     Ok(json_with_etag(request, body, etag))
 }
 
-pub async fn create<R: Resource>(store: &Store, body: R::Body) -> Result<HttpResponse, ApiError> {
+/// The writes below take `actor`, the name of the key that makes them, for the change feed.
+pub async fn create<R: Resource>(
+    store: &Store,
+    body: R::Body,
+    actor: &str,
+) -> Result<HttpResponse, ApiError> {
     let id = Uuid::now_v7();
-    let outcome = store.put::<R>(id, body, None, None).await?;
+    let outcome = store.put::<R>(id, body, None, Some(actor)).await?;
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, location::<R>(id)));
     Ok(record_response(response, &outcome.record))
@@ -127,8 +132,9 @@ pub async fn put<R: Resource>(
     id: Uuid,
     body: R::Body,
     if_match: IfMatch,
+    actor: &str,
 ) -> Result<HttpResponse, ApiError> {
-    let outcome = store.put::<R>(id, body, if_match.0, None).await?;
+    let outcome = store.put::<R>(id, body, if_match.0, Some(actor)).await?;
     let response = if outcome.created {
         let mut response = HttpResponse::Created();
         response.insert_header((header::LOCATION, location::<R>(id)));
@@ -146,6 +152,7 @@ pub async fn patch<R: Resource>(
     id: Uuid,
     patch: serde_json::Value,
     if_match: IfMatch,
+    actor: &str,
 ) -> Result<HttpResponse, ApiError> {
     if !patch.is_object() {
         return Err(ApiError::Unprocessable(vec![
@@ -159,7 +166,9 @@ pub async fn patch<R: Resource>(
     let body: R::Body = parse_json_value(document)?;
     // Without If-Match, the write still must not overwrite a change made since the read above.
     let expected = if_match.0.unwrap_or(current.meta.version);
-    let outcome = store.put::<R>(id, body, Some(expected), None).await?;
+    let outcome = store
+        .put::<R>(id, body, Some(expected), Some(actor))
+        .await?;
     Ok(record_response(HttpResponse::Ok(), &outcome.record))
 }
 
@@ -167,7 +176,8 @@ pub async fn delete<R: Resource>(
     store: &Store,
     id: Uuid,
     if_match: IfMatch,
+    actor: &str,
 ) -> Result<HttpResponse, ApiError> {
-    store.delete::<R>(id, if_match.0, None).await?;
+    store.delete::<R>(id, if_match.0, Some(actor)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
