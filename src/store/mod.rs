@@ -78,7 +78,13 @@ pub struct Store {
 impl Store {
     /// Connects to `url` (`sqlite://file.db?mode=rwc` or `postgres://…`).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbErr> {
-        let mut options = ConnectOptions::new(url.to_owned());
+        // SeaORM records its connect options, the URL among them, in a trace span: the password goes
+        // to the driver on its own, so that no log level can show it.
+        let (url, password) = crate::config::split_password(url);
+        let mut options = ConnectOptions::new(url);
+        if let Some(password) = password {
+            options.map_sqlx_postgres_opts(move |opts| opts.password(&password));
+        }
         options
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
