@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-#[derive(Clone, Debug, clap::Args)]
+#[derive(Clone, clap::Args)]
 pub struct Settings {
     /// `sqlite://FILE?mode=rwc` (created if missing) or `postgres://USER@HOST/DB`.
     #[arg(
@@ -37,6 +37,17 @@ pub struct Settings {
     /// Load the seeds when the database is empty at start.
     #[arg(long, env = "INTERCITY_AUTO_SEED", default_value_t = true, action = clap::ArgAction::Set)]
     pub auto_seed: bool,
+    /// Whether reads need no key. With `false`, every read under `/v1` needs a key of any role
+    /// (health checks and the documentation stay open).
+    #[arg(long, env = "INTERCITY_PUBLIC_READ", default_value_t = true, action = clap::ArgAction::Set)]
+    pub public_read: bool,
+    /// Writes each key may make per minute, on each instance (0: no limit).
+    #[arg(long, env = "INTERCITY_WRITE_RATE_PER_MINUTE", default_value_t = 600)]
+    pub write_rate_per_minute: u32,
+    /// Origins (`https://dashboard.example.org`, comma-separated, or `*`) whose browser pages may call
+    /// the API. None by default.
+    #[arg(long, env = "INTERCITY_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
     /// `text` (default) or `json` log lines.
     #[arg(long, env = "INTERCITY_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -51,5 +62,89 @@ impl Settings {
             .try_get_matches_from(["intercity"])
             .expect("defaults parse");
         Self::from_arg_matches(&matches).expect("defaults parse")
+    }
+}
+
+/// Settings as logs may show them: the database password is masked.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("db_max_connections", &self.db_max_connections)
+            .field("workers", &self.workers)
+            .field("seed_dir", &self.seed_dir)
+            .field("auto_seed", &self.auto_seed)
+            .field("public_read", &self.public_read)
+            .field("write_rate_per_minute", &self.write_rate_per_minute)
+            .field("cors_origins", &self.cors_origins)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+/// The password of a `scheme://user:password@host/…` URL, if it has one.
+pub fn url_password(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    userinfo.split_once(':').map(|(_, password)| password)
+}
+
+/// `url` without its password, and the password (percent-decoded), if it has one.
+pub fn split_password(url: &str) -> (String, Option<String>) {
+    match url_password(url) {
+        Some(password) => (
+            url.replacen(&format!(":{password}@"), "@", 1),
+            Some(
+                percent_encoding::percent_decode_str(password)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            ),
+        ),
+        None => (url.to_owned(), None),
+    }
+}
+
+/// `url` with its password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    match url_password(url) {
+        Some(password) if !password.is_empty() => {
+            url.replacen(&format!(":{password}@"), ":***@", 1)
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_masked() {
+        let url = "postgres://intercity:s3cret@db:5432/intercity?sslmode=disable";
+        assert_eq!(url_password(url), Some("s3cret"));
+        assert_eq!(
+            redact_url(url),
+            "postgres://intercity:***@db:5432/intercity?sslmode=disable"
+        );
+        assert_eq!(
+            redact_url("sqlite://intercity.db?mode=rwc"),
+            "sqlite://intercity.db?mode=rwc"
+        );
+        assert_eq!(url_password("postgres://intercity@db/intercity"), None);
+        assert_eq!(
+            split_password("postgres://intercity:s%40cret@db/intercity"),
+            (
+                "postgres://intercity@db/intercity".into(),
+                Some("s@cret".into())
+            )
+        );
+        let settings = Settings {
+            database_url: url.into(),
+            ..Settings::defaults()
+        };
+        assert!(!format!("{settings:?}").contains("s3cret"));
     }
 }

@@ -42,6 +42,22 @@ pub enum ApiError {
     /// Import lines broke rules; nothing was written.
     #[error("{} of {} import lines were refused", .0.refused, .0.lines)]
     ImportRefused(crate::store::ImportRefused),
+    /// No key where one is needed, or a key that is malformed, unknown, revoked or expired.
+    #[error("{detail}")]
+    Unauthorized {
+        detail: String,
+        /// A key was sent but is not valid (rather than none sent at all).
+        invalid_token: bool,
+    },
+    /// A valid key whose role does not allow the request.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The key has made more writes than the per-key rate limit allows.
+    #[error(
+        "this key may make at most {per_minute} writes per minute \
+         (INTERCITY_WRITE_RATE_PER_MINUTE, on each instance); retry in {retry_after} s"
+    )]
+    TooManyRequests { per_minute: u32, retry_after: u64 },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -70,6 +86,9 @@ impl ApiError {
             Self::PayloadTooLarge(_) => ("payload-too-large", "The body is too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
+            Self::Unauthorized { .. } => ("unauthorized", "A valid API key is needed"),
+            Self::Forbidden(_) => ("forbidden", "The API key's role does not allow this"),
+            Self::TooManyRequests { .. } => ("rate-limited", "Too many writes"),
             Self::Internal(_) => ("internal", "Internal server error"),
         }
     }
@@ -97,6 +116,7 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound(kind) => Self::NotFound(format!("no {kind} has this id")),
+            StoreError::NoSuchKey(key) => Self::NotFound(format!("no API key has the {key}")),
             StoreError::VersionMismatch { expected, current } => {
                 Self::PreconditionFailed(match current {
                     Some(current) => format!(
@@ -155,6 +175,9 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -193,8 +216,29 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        if let Self::MethodNotAllowed(_) = self {
-            response.insert_header((header::ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE"));
+        match self {
+            Self::MethodNotAllowed(_) => {
+                response.insert_header((header::ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE"));
+            }
+            // RFC 6750: a challenge on every 401, and the error code when a key was sent.
+            Self::Unauthorized { invalid_token, .. } => {
+                let challenge = if *invalid_token {
+                    r#"Bearer realm="intercity", error="invalid_token""#
+                } else {
+                    r#"Bearer realm="intercity""#
+                };
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            Self::Forbidden(_) => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    r#"Bearer realm="intercity", error="insufficient_scope""#,
+                ));
+            }
+            Self::TooManyRequests { retry_after, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            _ => {}
         }
         response.body(problem.json_bytes())
     }

@@ -2,12 +2,15 @@
 
 use std::net::TcpListener;
 
+use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpServer};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::api::auth::{self, Access, WriteLimiter};
 use crate::api::{self, BodyLimit};
 use crate::config::Settings;
 use crate::seed;
@@ -37,6 +40,13 @@ pub async fn prepare_store(settings: &Settings) -> anyhow::Result<Store> {
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let store = prepare_store(settings).await?;
+        if !store.has_admin_key().await? {
+            tracing::warn!(
+                "no admin API key exists yet: make the first with \
+                 `intercity keys create --role admin --name admin`, which prints its token once; \
+                 writes need a key (editor or admin)"
+            );
+        }
         Self::with_store(store, settings)
     }
 
@@ -47,14 +57,28 @@ impl Application {
         let store = web::Data::new(store);
         let body_limit = BodyLimit(settings.max_body_bytes);
         let shared_settings = web::Data::new(settings.clone());
+        let access = Access {
+            public_read: settings.public_read,
+        };
+        // One limiter for all workers, so a key's budget is per process rather than per thread.
+        let limiter = web::Data::new(WriteLimiter::new(settings.write_rate_per_minute));
+        let origins = cors_origins(&settings.cors_origins)?;
         let mut server = HttpServer::new(move || {
+            // The last `wrap` runs first: request ids, then CORS (so refusals carry its headers too), then keys.
+            let cors = Condition::new(origins.is_some(), cors(origins.as_deref().unwrap_or(&[])));
             App::new()
                 .into_utoipa_app()
                 .openapi(api::openapi_base())
-                .map(|app| app.wrap(from_fn(telemetry::request_id)))
+                .map(|app| {
+                    app.wrap(from_fn(auth::authenticate))
+                        .wrap(cors)
+                        .wrap(from_fn(telemetry::request_id))
+                })
                 .app_data(store.clone())
                 .app_data(body_limit)
                 .app_data(shared_settings.clone())
+                .app_data(access)
+                .app_data(limiter.clone())
                 .configure(api::routes)
                 .openapi_service(|document| {
                     SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document)
@@ -78,4 +102,62 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The origins CORS opens the API to: None (closed) if there are none, an empty list for any origin (`*`).
+fn cors_origins(origins: &[String]) -> anyhow::Result<Option<Vec<String>>> {
+    let origins: Vec<String> = origins
+        .iter()
+        .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+        .filter(|origin| !origin.is_empty())
+        .collect();
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    if origins.iter().any(|origin| origin == "*") {
+        return Ok(Some(Vec::new()));
+    }
+    for origin in &origins {
+        let uri: actix_web::http::Uri = origin.parse().map_err(|_| {
+            anyhow::anyhow!("INTERCITY_CORS_ORIGINS: `{origin}` is not an origin such as https://dashboard.example.org")
+        })?;
+        if uri.scheme().is_none() || uri.authority().is_none() || !matches!(uri.path(), "" | "/") {
+            anyhow::bail!(
+                "INTERCITY_CORS_ORIGINS: `{origin}` is not an origin (scheme://host[:port]) such as https://dashboard.example.org"
+            );
+        }
+    }
+    Ok(Some(origins))
+}
+
+/// CORS for browser dashboards on `origins` (any origin if empty): they may send keys and conditional
+/// headers, and read the headers the API answers with.
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::ACCEPT,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            telemetry::REQUEST_ID,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::LINK,
+            header::RETRY_AFTER,
+            header::WWW_AUTHENTICATE,
+            telemetry::REQUEST_ID,
+        ])
+        .max_age(3600);
+    if origins.is_empty() {
+        cors = cors.allow_any_origin().send_wildcard();
+    }
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
 }

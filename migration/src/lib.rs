@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_initial;
 mod m20261123_000002_change_feed_index;
 mod m20261123_000003_idempotency_keys;
+mod m20261125_000001_api_keys;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_change_feed_index::Migration),
             Box::new(m20261123_000003_idempotency_keys::Migration),
+            Box::new(m20261125_000001_api_keys::Migration),
         ]
     }
 }

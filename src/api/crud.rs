@@ -116,18 +116,20 @@ pub async fn get<R: Resource>(
     Ok(json_with_etag(request, body, etag))
 }
 
+/// The writes below take `actor`, the name of the key that makes them, for the change feed.
+///
 /// POST: the server chooses the id. With an `Idempotency-Key`, a retry answers as the first request did.
 pub async fn create<R: Resource>(
     store: &Store,
     settings: &Settings,
     request: &HttpRequest,
     bytes: &[u8],
-    actor: Option<&str>,
+    actor: &str,
 ) -> Result<HttpResponse, ApiError> {
     let body: R::Body = parse_json(bytes)?;
     let id = Uuid::now_v7();
-    let Some(mut key) = idempotency_key(request, settings, actor.unwrap_or(""))? else {
-        let outcome = store.put::<R>(id, body, None, actor).await?;
+    let Some(mut key) = idempotency_key(request, settings, actor)? else {
+        let outcome = store.put::<R>(id, body, None, Some(actor)).await?;
         let mut response = HttpResponse::Created();
         response.insert_header((header::LOCATION, location::<R>(id)));
         return Ok(record_response(response, &outcome.record));
@@ -135,7 +137,7 @@ pub async fn create<R: Resource>(
     key.request_hash = request_hash(request, bytes);
     let outcome = store
         .idempotently(&key, async |txn| {
-            let outcome = put_in::<R>(txn, id, body, None, actor).await?;
+            let outcome = put_in::<R>(txn, id, body, None, Some(actor)).await?;
             Ok(StoredResponse {
                 status: 201,
                 location: Some(location::<R>(id)),
@@ -159,6 +161,7 @@ pub async fn put_by_external_id<R: Resource>(
     value: &str,
     mut body: R::Body,
     if_match: IfMatch,
+    actor: &str,
 ) -> Result<HttpResponse, ApiError> {
     let ids = &mut body.external_ids_mut().0;
     match ids.get(system) {
@@ -180,7 +183,7 @@ pub async fn put_by_external_id<R: Resource>(
     })?;
     *body.external_ids_mut() = ids;
     let outcome = store
-        .put_by_external_id::<R>(system, value, body, if_match.0, None)
+        .put_by_external_id::<R>(system, value, body, if_match.0, Some(actor))
         .await?;
     let id = outcome.record.meta.id;
     let response = if outcome.created {
@@ -198,8 +201,9 @@ pub async fn put<R: Resource>(
     id: Uuid,
     body: R::Body,
     if_match: IfMatch,
+    actor: &str,
 ) -> Result<HttpResponse, ApiError> {
-    let outcome = store.put::<R>(id, body, if_match.0, None).await?;
+    let outcome = store.put::<R>(id, body, if_match.0, Some(actor)).await?;
     let response = if outcome.created {
         let mut response = HttpResponse::Created();
         response.insert_header((header::LOCATION, location::<R>(id)));
@@ -217,6 +221,7 @@ pub async fn patch<R: Resource>(
     id: Uuid,
     patch: serde_json::Value,
     if_match: IfMatch,
+    actor: &str,
 ) -> Result<HttpResponse, ApiError> {
     if !patch.is_object() {
         return Err(ApiError::Unprocessable(vec![
@@ -230,7 +235,9 @@ pub async fn patch<R: Resource>(
     let body: R::Body = parse_json_value(document)?;
     // Without If-Match, the write still must not overwrite a change made since the read above.
     let expected = if_match.0.unwrap_or(current.meta.version);
-    let outcome = store.put::<R>(id, body, Some(expected), None).await?;
+    let outcome = store
+        .put::<R>(id, body, Some(expected), Some(actor))
+        .await?;
     Ok(record_response(HttpResponse::Ok(), &outcome.record))
 }
 
@@ -238,7 +245,8 @@ pub async fn delete<R: Resource>(
     store: &Store,
     id: Uuid,
     if_match: IfMatch,
+    actor: &str,
 ) -> Result<HttpResponse, ApiError> {
-    store.delete::<R>(id, if_match.0, None).await?;
+    store.delete::<R>(id, if_match.0, Some(actor)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

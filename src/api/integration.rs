@@ -6,6 +6,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
+use super::auth::Caller;
 use super::extract::Query;
 use super::idempotency::{idempotency_key, replayed};
 use crate::config::Settings;
@@ -88,6 +89,7 @@ fn hex(digest: impl AsRef<[u8]>) -> String {
 #[utoipa::path(
     tag = "integration",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    security(("bearer" = ["editor"])),
     request_body(content = Vec<ImportLine>, content_type = "application/json",
         description = "A JSON array of `{resource, op, data}`; or the same lines as NDJSON with \
 `Content-Type: application/x-ndjson`, which streams (the form for large imports)"),
@@ -95,6 +97,11 @@ fn hex(digest: impl AsRef<[u8]>) -> String {
         (status = 200, description = "Every line applied", body = ImportReport),
         (status = 400, description = "The body is not a JSON array or NDJSON, or the Idempotency-Key is malformed",
             body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No key, or a key that is malformed, revoked or expired", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"intercity\"`"))),
+        (status = 403, description = "The key is a reader key; writes need an editor or admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "This key made too many writes; wait `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the key may write again"))),
         (status = 413, description = "The body is larger than the import limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not NDJSON or JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Lines were refused; nothing was written. `errors` has `line`, `field` and `message` for each",
@@ -106,8 +113,10 @@ pub async fn import(
     store: web::Data<Store>,
     settings: web::Data<Settings>,
     request: HttpRequest,
+    caller: Caller,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let actor = caller.require(Role::Editor)?;
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -127,7 +136,7 @@ pub async fn import(
     let limit = settings.max_import_bytes;
     let mut hasher = Sha256::new();
     hasher.update(b"POST /v1/import\n");
-    let key = idempotency_key(&request, &settings, "")?;
+    let key = idempotency_key(&request, &settings, &actor.name)?;
     if let Some(key) = &key {
         if let Some(kept) = store.kept(key).await? {
             hash_rest(&mut payload, &mut hasher, limit).await?;

@@ -1,17 +1,20 @@
 //! The HTTP layer: the URL space, handlers, extractors and the OpenAPI document built from them.
 
+pub mod auth;
 mod crud;
 mod extract;
 mod idempotency;
 mod integration;
+mod keys;
 mod resources;
 mod stats;
 mod system;
 
 pub use extract::BodyLimit;
 
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as OpenApiDoc;
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 
@@ -26,7 +29,13 @@ Conventions: JSON bodies in snake_case; lists are keyset-paginated (`limit`, `cu
 has an `ETag` (send `If-None-Match` for a 304); PUT, PATCH and DELETE take `If-Match` and answer 412 when \
 the record has moved on; partial dates are `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; amounts are exact decimal \
 strings with an ISO 4217 currency; every error is an RFC 9457 `application/problem+json` whose `errors` \
-name each field (a JSON pointer into the body, or a query parameter).",
+name each field (a JSON pointer into the body, or a query parameter).\n\n\
+Keys: send `Authorization: Bearer <token>`. Every write needs an `editor` key (or `admin`), and managing \
+keys needs an `admin` key; each operation's `security` names the role. Reads need no key, unless the \
+server sets `INTERCITY_PUBLIC_READ=false`: then any valid key (`reader` and up). No key where one is \
+needed is a 401, a key of too low a role a 403, a revoked, expired or malformed key a 401. Each key may \
+make a limited number of writes per minute (`INTERCITY_WRITE_RATE_PER_MINUTE`, 600 by default); past it, \
+a 429 says in `Retry-After` how many seconds to wait.",
         license(name = "MIT", identifier = "MIT"),
     ),
     tags(
@@ -41,10 +50,34 @@ name each field (a JSON pointer into the body, or a query parameter).",
         (name = "stats", description = "Aggregates for dashboards, as JSON or CSV"),
         (name = "integration", description = "Change feed, bulk import and export for partner databases"),
         (name = "sectors", description = "The sector vocabulary"),
+        (name = "keys", description = "API keys (admin only)"),
         (name = "operations", description = "Health and readiness"),
     ),
+    modifiers(&BearerScheme),
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` scheme that operations name in their `security`.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, document: &mut OpenApiDoc) {
+        let components = document.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("ic_<prefix>_<secret>")
+                    .description(Some(
+                        "An API key, made with `intercity keys create` or `POST /v1/keys`. Its role \
+                         (`reader`, `editor` or `admin`) is what an operation's security lists.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The whole URL space, on one screen. The server and the OpenAPI document are both built from it.
 pub fn routes(config: &mut ServiceConfig) {
@@ -117,7 +150,10 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(stats::partnership_summary)
         .service(integration::list_changes)
         .service(integration::import)
-        .service(integration::export);
+        .service(integration::export)
+        .service(keys::list_keys)
+        .service(keys::create_key)
+        .service(keys::revoke_key);
 }
 
 /// The document's header: info and tags; `routes` adds the paths.

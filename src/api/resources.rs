@@ -1,8 +1,10 @@
 //! The six endpoints of each of the eight resources, each annotated for the OpenAPI document. The
-//! handlers are thin: they extract, then call the shared code in `crud`.
+//! handlers are thin: they extract, then call the shared code in `crud`. Writes need an editor key
+//! (`auth::authenticate` refuses others before the body is read); its name is the change's actor.
 
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 
+use super::auth::Caller;
 use super::crud::{self, Page};
 use super::extract::{IfMatch, Json, JsonBytes, ListQuery, PathId};
 use crate::config::Settings;
@@ -23,6 +25,7 @@ macro_rules! resource_endpoints {
         /// Keyset-paginated: follow `next_cursor` (or the `Link: rel="next"` header) until it is null.
         #[utoipa::path(
             tag = $tag,
+            security((), ("bearer" = [])),
             params(PageParams, $filter,
                 ("If-None-Match" = Option<String>, Header, description = "An ETag of this list; 304 if unchanged")),
             responses(
@@ -32,6 +35,9 @@ macro_rules! resource_endpoints {
                 (status = 304, description = "Unchanged since the ETag in If-None-Match"),
                 (status = 400, description = "Unknown or malformed parameter, limit out of 1..500, or a forged cursor",
                     body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "A key was sent that is malformed, revoked or expired, or this server \
+does not serve reads without a key", body = Problem, content_type = "application/problem+json",
+                    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"intercity\"`"))),
             )
         )]
         #[get($collection)]
@@ -46,6 +52,7 @@ macro_rules! resource_endpoints {
         #[doc = concat!("Read one ", $name, ".")]
         #[utoipa::path(
             tag = $tag,
+            security((), ("bearer" = [])),
             params(("id" = Uuid, Path, description = "The record's id"),
                 ("If-None-Match" = Option<String>, Header, description = "The record's ETag; 304 if unchanged")),
             responses(
@@ -53,6 +60,9 @@ macro_rules! resource_endpoints {
                     headers(("ETag" = String, description = "The record's version, quoted"))),
                 (status = 304, description = "Unchanged since the ETag in If-None-Match"),
                 (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "A key was sent that is malformed, revoked or expired, or this server \
+does not serve reads without a key", body = Problem, content_type = "application/problem+json",
+                    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"intercity\"`"))),
                 (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
             )
         )]
@@ -72,16 +82,22 @@ macro_rules! resource_endpoints {
         #[utoipa::path(
             tag = $tag,
             params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+            security(("bearer" = ["editor"])),
             request_body = $body,
             responses(
                 (status = 201, description = "Created", body = $record,
                     headers(("Location" = String, description = "The new record's URL"),
                             ("ETag" = String, description = "The record's version, quoted"))),
                 (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No key, or a key that is malformed, revoked or expired", body = Problem, content_type = "application/problem+json",
+                    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"intercity\"`"))),
+                (status = 403, description = "The key is a reader key; writes need an editor or admin key", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "An external id already belongs to another record", body = Problem, content_type = "application/problem+json"),
                 (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
                 (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
                 (status = 422, description = "A field is missing, unknown or invalid, or names a missing record", body = Problem, content_type = "application/problem+json"),
+                (status = 429, description = "This key made too many writes; wait `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
+                    headers(("Retry-After" = u64, description = "Seconds until the key may write again"))),
             )
         )]
         #[post($collection)]
@@ -89,9 +105,11 @@ macro_rules! resource_endpoints {
             store: web::Data<Store>,
             settings: web::Data<Settings>,
             request: HttpRequest,
+            caller: Caller,
             body: JsonBytes,
         ) -> Result<HttpResponse, ApiError> {
-            crud::create::<$resource>(&store, &settings, &request, &body.0, None).await
+            let actor = caller.require(Role::Editor)?;
+            crud::create::<$resource>(&store, &settings, &request, &body.0, &actor.name).await
         }
 
         #[doc = concat!("Create or replace the ", $name, " that carries an external id, such as a partner's own id.")]
@@ -106,6 +124,7 @@ macro_rules! resource_endpoints {
                 ("If-Match" = Option<String>, Header, description = "Replace only if the record is at this version"),
             ),
             request_body = $body,
+            security(("bearer" = ["editor"])),
             responses(
                 (status = 200, description = "Replaced", body = $record,
                     headers(("ETag" = String, description = "The record's version, quoted"))),
@@ -113,11 +132,16 @@ macro_rules! resource_endpoints {
                     headers(("Location" = String, description = "The record's URL"),
                             ("ETag" = String, description = "The record's version, quoted"))),
                 (status = 400, description = "The body is not valid JSON, or the system name is invalid", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No key, or a key that is malformed, revoked or expired", body = Problem, content_type = "application/problem+json",
+                    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"intercity\"`"))),
+                (status = 403, description = "The key is a reader key; writes need an editor or admin key", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Another external id of the body belongs to another record", body = Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names another version", body = Problem, content_type = "application/problem+json"),
                 (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
                 (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
                 (status = 422, description = "A field is missing, unknown or invalid, or names a missing record", body = Problem, content_type = "application/problem+json"),
+                (status = 429, description = "This key made too many writes; wait `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
+                    headers(("Retry-After" = u64, description = "Seconds until the key may write again"))),
             )
         )]
         #[put($external_path)]
@@ -125,15 +149,19 @@ macro_rules! resource_endpoints {
             store: web::Data<Store>,
             path: web::Path<(String, String)>,
             if_match: IfMatch,
+            caller: Caller,
             body: Json<$body>,
         ) -> Result<HttpResponse, ApiError> {
+            let actor = caller.require(Role::Editor)?;
             let (system, external_id) = path.into_inner();
-            crud::put_by_external_id::<$resource>(&store, &system, &external_id, body.0, if_match).await
+            crud::put_by_external_id::<$resource>(&store, &system, &external_id, body.0, if_match, &actor.name)
+                .await
         }
 
         #[doc = concat!("Create or replace the ", $name, " with this id (chosen by the client).")]
         #[utoipa::path(
             tag = $tag,
+            security(("bearer" = ["editor"])),
             params(
                 ("id" = Uuid, Path, description = "The record's id"),
                 ("If-Match" = Option<String>, Header, description = "Replace only if the record is at this version (its ETag)"),
@@ -146,21 +174,28 @@ macro_rules! resource_endpoints {
                     headers(("Location" = String, description = "The record's URL"),
                             ("ETag" = String, description = "The record's version, quoted"))),
                 (status = 400, description = "The body is not valid JSON, or the id is not a UUID", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No key, or a key that is malformed, revoked or expired", body = Problem, content_type = "application/problem+json",
+                    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"intercity\"`"))),
+                (status = 403, description = "The key is a reader key; writes need an editor or admin key", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "An external id already belongs to another record", body = Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names another version", body = Problem, content_type = "application/problem+json"),
                 (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
                 (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
                 (status = 422, description = "A field is missing, unknown or invalid, or names a missing record", body = Problem, content_type = "application/problem+json"),
+                (status = 429, description = "This key made too many writes; wait `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
+                    headers(("Retry-After" = u64, description = "Seconds until the key may write again"))),
             )
         )]
         #[put($item)]
         pub async fn $put(
             store: web::Data<Store>,
+            caller: Caller,
             id: PathId,
             if_match: IfMatch,
             body: Json<$body>,
         ) -> Result<HttpResponse, ApiError> {
-            crud::put::<$resource>(&store, id.0, body.0, if_match).await
+            let actor = caller.require(Role::Editor)?;
+            crud::put::<$resource>(&store, id.0, body.0, if_match, &actor.name).await
         }
 
         #[doc = concat!("Change some fields of a ", $name, " with a JSON Merge Patch (RFC 7396).")]
@@ -168,6 +203,7 @@ macro_rules! resource_endpoints {
         /// Fields set to `null` are cleared; the patched record must still be valid as a whole.
         #[utoipa::path(
             tag = $tag,
+            security(("bearer" = ["editor"])),
             params(
                 ("id" = Uuid, Path, description = "The record's id"),
                 ("If-Match" = Option<String>, Header, description = "Patch only if the record is at this version (its ETag)"),
@@ -178,27 +214,35 @@ macro_rules! resource_endpoints {
                 (status = 200, description = "Patched", body = $record,
                     headers(("ETag" = String, description = "The record's version, quoted"))),
                 (status = 400, description = "The body is not valid JSON, or the id is not a UUID", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No key, or a key that is malformed, revoked or expired", body = Problem, content_type = "application/problem+json",
+                    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"intercity\"`"))),
+                (status = 403, description = "The key is a reader key; writes need an editor or admin key", body = Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "An external id already belongs to another record", body = Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names another version, or the record changed meanwhile", body = Problem, content_type = "application/problem+json"),
                 (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
                 (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
                 (status = 422, description = "The patched record is invalid", body = Problem, content_type = "application/problem+json"),
+                (status = 429, description = "This key made too many writes; wait `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
+                    headers(("Retry-After" = u64, description = "Seconds until the key may write again"))),
             )
         )]
         #[patch($item)]
         pub async fn $patch(
             store: web::Data<Store>,
+            caller: Caller,
             id: PathId,
             if_match: IfMatch,
             body: Json<serde_json::Value>,
         ) -> Result<HttpResponse, ApiError> {
-            crud::patch::<$resource>(&store, id.0, body.0, if_match).await
+            let actor = caller.require(Role::Editor)?;
+            crud::patch::<$resource>(&store, id.0, body.0, if_match, &actor.name).await
         }
 
         #[doc = concat!("Delete a ", $name, " that no other record references.")]
         #[utoipa::path(
             tag = $tag,
+            security(("bearer" = ["editor"])),
             params(
                 ("id" = Uuid, Path, description = "The record's id"),
                 ("If-Match" = Option<String>, Header, description = "Delete only if the record is at this version (its ETag)"),
@@ -206,18 +250,25 @@ macro_rules! resource_endpoints {
             responses(
                 (status = 204, description = "Deleted"),
                 (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No key, or a key that is malformed, revoked or expired", body = Problem, content_type = "application/problem+json",
+                    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"intercity\"`"))),
+                (status = 403, description = "The key is a reader key; writes need an editor or admin key", body = Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Other records reference it; `referenced_by` lists them", body = Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names another version", body = Problem, content_type = "application/problem+json"),
+                (status = 429, description = "This key made too many writes; wait `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
+                    headers(("Retry-After" = u64, description = "Seconds until the key may write again"))),
             )
         )]
         #[delete($item)]
         pub async fn $delete(
             store: web::Data<Store>,
+            caller: Caller,
             id: PathId,
             if_match: IfMatch,
         ) -> Result<HttpResponse, ApiError> {
-            crud::delete::<$resource>(&store, id.0, if_match).await
+            let actor = caller.require(Role::Editor)?;
+            crud::delete::<$resource>(&store, id.0, if_match, &actor.name).await
         }
     };
 }

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::crud::{body_etag, json_with_etag};
 use crate::domain::{Sector, SectorInfo};
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::store::Store;
 
 #[derive(Serialize, ToSchema)]
@@ -46,10 +46,14 @@ pub async fn readyz(store: web::Data<Store>) -> HttpResponse {
 /// The sector codes projects use, with labels and OECD DAC CRS purpose codes.
 #[utoipa::path(
     tag = "sectors",
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Every sector", body = Vec<SectorInfo>,
             headers(("ETag" = String, description = "Changes only with a new release"))),
         (status = 304, description = "Unchanged since the ETag in If-None-Match"),
+        (status = 401, description = "A key was sent that is malformed, revoked or expired, or this server \
+does not serve reads without a key", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"intercity\"`"))),
     )
 )]
 #[get("/v1/sectors")]

@@ -4,6 +4,7 @@
 mod common;
 mod filters;
 mod integration;
+mod keys;
 mod resources;
 mod sectors;
 mod stats;
@@ -12,6 +13,7 @@ mod values;
 pub use common::*;
 pub use filters::*;
 pub use integration::*;
+pub use keys::*;
 pub use resources::*;
 pub use sectors::*;
 pub use stats::*;

@@ -3,6 +3,7 @@
 
 mod crud;
 mod cursor;
+mod keys;
 mod resources;
 mod stats;
 mod transfer;
@@ -18,6 +19,7 @@ use crate::domain::{FieldError, ResourceKind};
 
 pub(crate) use crud::put_in;
 pub use crud::{ListPage, ListRequest, Precondition, WriteOutcome};
+pub use keys::{KeyCheck, KeyRef};
 pub(crate) use resources::with_resource;
 pub use resources::Resource;
 pub use resources::{
@@ -38,19 +40,30 @@ pub enum StoreError {
     #[error("the record is at version {current:?}, not the expected {expected}")]
     VersionMismatch { expected: i32, current: Option<i32> },
     /// The body is readable but breaks rules (missing references, impossible combinations).
-    #[error("invalid record")]
+    #[error("invalid: {}", describe(.0))]
     Invalid(Vec<FieldError>),
     /// Another record already holds one of these external ids.
-    #[error("external id already in use")]
+    #[error("conflict: {}", describe(.0))]
     Conflict(Vec<FieldError>),
     /// Other records still reference this one.
     #[error("the record is referenced by others")]
     Referenced(Vec<Referrer>),
+    /// No API key has this id or name.
+    #[error("no API key has the {0}")]
+    NoSuchKey(String),
     /// A list parameter (sort, cursor) that cannot be used.
     #[error("bad parameter {0:?}")]
     BadParameter(FieldError),
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    let errors: Vec<String> = errors
+        .iter()
+        .map(|error| format!("{} {}", error.field, error.message))
+        .collect();
+    errors.join("; ")
 }
 
 /// A record that references another one, as a 409 on delete lists it.
@@ -74,7 +87,13 @@ pub struct Store {
 impl Store {
     /// Connects to `url` (`sqlite://file.db?mode=rwc` or `postgres://…`).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbErr> {
-        let mut options = ConnectOptions::new(url.to_owned());
+        // SeaORM records its connect options, the URL among them, in a trace span: the password goes
+        // to the driver on its own, so that no log level can show it.
+        let (url, password) = crate::config::split_password(url);
+        let mut options = ConnectOptions::new(url);
+        if let Some(password) = password {
+            options.map_sqlx_postgres_opts(move |opts| opts.password(&password));
+        }
         options
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))

@@ -1,5 +1,5 @@
 //! A client generated from the committed OpenAPI document works: `tests/client/run.sh` generates one with
-//! openapi-python-client and runs a scripted create-and-read against the app.
+//! openapi-python-client and runs a scripted create-and-read against the app, writing with an editor key.
 
 use crate::helpers::on_both_engines;
 
@@ -19,8 +19,13 @@ on_both_engines! {
         }
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/client/run.sh");
         let base = app.base.clone();
+        let token = app.editor_token.clone();
         let output = actix_web::rt::task::spawn_blocking(move || {
-            std::process::Command::new("bash").arg(script).arg(base).output()
+            std::process::Command::new("bash")
+                .arg(script)
+                .arg(base)
+                .env("INTERCITY_TOKEN", token)
+                .output()
         })
         .await
         .unwrap()

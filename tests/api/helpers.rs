@@ -1,10 +1,12 @@
 //! Spawns the real application per test, each on its own database: a copy of a migrated SQLite file, or a
-//! PostgreSQL database created from a migrated template (`TEST_DATABASE_URL` names the server).
+//! PostgreSQL database created from a migrated template (`TEST_DATABASE_URL` names the server). Each app
+//! has a reader, an editor and an admin key; writes send the editor key unless a test says otherwise.
 
 use std::path::PathBuf;
 
 use awc::http::{header, Method, StatusCode};
 use intercity::config::Settings;
+use intercity::domain::{KeyName, Role};
 use intercity::startup::Application;
 use intercity::store::Store;
 use sea_orm::{ConnectionTrait, Database};
@@ -21,6 +23,12 @@ pub struct TestApp {
     pub base: String,
     pub client: awc::Client,
     pub store: Store,
+    /// The database the app serves (on PostgreSQL, without a password: the test server trusts).
+    pub database_url: String,
+    /// Tokens of keys named `reader`, `editor` and `admin`, with those roles.
+    pub reader_token: String,
+    pub editor_token: String,
+    pub admin_token: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -166,8 +174,8 @@ fn postgres_url() -> Option<String> {
     }
 }
 
-/// Starts the app on a fresh database, or returns None when PostgreSQL is asked for but not configured.
-pub async fn spawn(engine: Engine) -> Option<TestApp> {
+/// A fresh database for `engine`: its URL, and the folder that holds it on SQLite.
+pub async fn fresh_database(engine: Engine) -> Option<(String, Option<tempfile::TempDir>)> {
     let (database_url, dir) = match engine {
         Engine::Sqlite => {
             let template = sqlite_template().await;
@@ -200,11 +208,25 @@ pub async fn spawn(engine: Engine) -> Option<TestApp> {
             (with_database(&admin_url, &name), None)
         }
     };
+    Some((database_url, dir))
+}
+
+/// Starts the app with settings changed by `configure`, or returns None when PostgreSQL is asked for but
+/// not configured.
+pub async fn spawn_with(engine: Engine, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    let (database_url, dir) = fresh_database(engine).await?;
     let mut settings = settings();
     settings.database_url = database_url.clone();
+    configure(&mut settings);
     let store = Store::connect(&database_url, settings.db_max_connections)
         .await
         .unwrap();
+    let mut tokens = Vec::new();
+    for role in [Role::Reader, Role::Editor, Role::Admin] {
+        let name = KeyName::try_from(role.as_str().to_owned()).unwrap();
+        tokens.push(store.create_key(&name, role, None).await.unwrap().token);
+    }
+    let [reader_token, editor_token, admin_token] = <[String; 3]>::try_from(tokens).unwrap();
     let application = Application::with_store(store.clone(), &settings).unwrap();
     let base = format!("http://127.0.0.1:{}", application.port());
     actix_web::rt::spawn(application.run_until_stopped());
@@ -215,11 +237,16 @@ pub async fn spawn(engine: Engine) -> Option<TestApp> {
             .disable_redirects()
             .finish(),
         store,
+        database_url,
+        reader_token,
+        editor_token,
+        admin_token,
         _dir: dir,
     })
 }
 
 impl TestApp {
+    /// Sends a request; writes (not GET or HEAD) carry the editor key.
     pub async fn request(
         &self,
         method: Method,
@@ -227,7 +254,24 @@ impl TestApp {
         body: Option<Vec<u8>>,
         headers: &[(&str, &str)],
     ) -> Reply {
+        let token = (method != Method::GET && method != Method::HEAD).then_some(&self.editor_token);
+        self.request_with(method, path, body, headers, token.map(String::as_str))
+            .await
+    }
+
+    /// Sends a request with `token` as its bearer key, or with no key.
+    pub async fn request_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &str)],
+        token: Option<&str>,
+    ) -> Reply {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+        }
         for (name, value) in headers {
             request = request.insert_header((*name, *value));
         }
@@ -328,24 +372,29 @@ impl TestApp {
 }
 
 /// Declares tests that run once on SQLite and once on PostgreSQL, each on its own fresh database.
+/// `#[settings(|s: &mut Settings| …)]` before a test changes the settings its app starts with.
 macro_rules! on_both_engines {
-    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+    ($($(#[settings($configure:expr)])? async fn $name:ident($app:ident: TestApp) $body:block)*) => {
         $(
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;
-                use $crate::helpers::{spawn, Engine, TestApp};
+                use $crate::helpers::{spawn_with, Engine, TestApp};
 
                 async fn run($app: TestApp) $body
 
+                fn configure(_settings: &mut intercity::config::Settings) {
+                    $(($configure)(_settings);)?
+                }
+
                 #[actix_web::test]
                 async fn sqlite() {
-                    run(spawn(Engine::Sqlite).await.unwrap()).await;
+                    run(spawn_with(Engine::Sqlite, configure).await.unwrap()).await;
                 }
 
                 #[actix_web::test]
                 async fn postgres() {
-                    if let Some(app) = spawn(Engine::Postgres).await {
+                    if let Some(app) = spawn_with(Engine::Postgres, configure).await {
                         run(app).await;
                     }
                 }

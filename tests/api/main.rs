@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod auth;
 mod client;
 mod conditional;
 mod crud;

@@ -18,7 +18,8 @@ fn every_operation_documents_its_errors_and_examples() {
     let document: serde_json::Value =
         serde_json::from_str(&intercity::api::openapi_json()).unwrap();
     let paths = document["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 36, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 38, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert!(document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer");
     for (path, item) in paths {
         for (method, operation) in item.as_object().unwrap() {
             let responses = operation["responses"].as_object().unwrap();
@@ -28,6 +29,21 @@ fn every_operation_documents_its_errors_and_examples() {
                     responses.contains_key("400"),
                     "{method} {path} documents no 400"
                 );
+            }
+            if writes {
+                // Every write names the role its key needs, and documents the refusals.
+                let security = operation["security"].to_string();
+                assert!(
+                    security == r#"[{"bearer":["editor"]}]"#
+                        || security == r#"[{"bearer":["admin"]}]"#,
+                    "{method} {path} has the security {security}"
+                );
+                for status in ["401", "403", "429"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} documents no {status}"
+                    );
+                }
             }
             if writes && method != "delete" {
                 assert!(

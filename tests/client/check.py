@@ -1,12 +1,15 @@
 """A scripted create-and-read against a running Intercity server through the Python client generated
-from openapi/openapi.json, and nothing else: creates two cities and a partnership between them, reads
-them back, pages through a list and sends an invalid create. Exits 1 with a message on any mismatch.
-Run by tests/client/run.sh, which generates and installs the client: check.py BASE_URL"""
+from openapi/openapi.json, and nothing else: creates two cities and a partnership between them with an
+editor key, reads them back without one, pages through a list, sends an invalid create and a create
+without a key. Exits 1 with a message on any mismatch.
+Run by tests/client/run.sh, which generates and installs the client: INTERCITY_TOKEN=… check.py BASE_URL"""
+
+import os
 
 import sys
 import uuid
 
-from intercity_client import Client
+from intercity_client import AuthenticatedClient, Client
 from intercity_client.api.cities import create_city, get_city, list_cities
 from intercity_client.api.partnerships import create_partnership, get_partnership
 from intercity_client.errors import UnexpectedStatus
@@ -67,8 +70,9 @@ def new_city(name, local_name, tag):
     )
 
 
-def main(base_url):
-    client = Client(base_url=base_url, raise_on_unexpected_status=True)
+def main(base_url, token):
+    client = AuthenticatedClient(base_url=base_url, token=token, raise_on_unexpected_status=True)
+    anonymous = Client(base_url=base_url, raise_on_unexpected_status=True)
     tag = uuid.uuid4().hex[:12]  # unique per run: the database may be reused
 
     # Two cities, each read back by id.
@@ -77,7 +81,7 @@ def main(base_url):
         body = new_city(name, local_name, tag)
         created = expect(f"create city {name}", create_city.sync_detailed(client=client, body=body), 201, City)
         check_round_trip(f"created city {name}", body, created)
-        read = expect(f"get city {created.id}", get_city.sync_detailed(created.id, client=client), 200, City)
+        read = expect(f"get city {created.id}", get_city.sync_detailed(created.id, client=anonymous), 200, City)
         if read.to_dict() != created.to_dict():
             fail(f"get city {created.id}: read {read.to_dict()} but created {created.to_dict()}")
         cities.append(created)
@@ -119,13 +123,19 @@ def main(base_url):
     if problem.status != 422 or "/country" not in [error.field for error in problem.errors]:
         fail(f"create a city in country XX: the problem does not name /country: {problem.to_dict()}")
 
+    # A create without a key: a 401 problem, and nothing created.
+    response = create_city.sync_detailed(client=anonymous, body=new_city(f"Keyless {tag}", None, tag))
+    problem = expect("create a city without a key", response, 401, Problem)
+    if not response.headers.get("www-authenticate", "").startswith("Bearer"):
+        fail(f"create a city without a key: no Bearer challenge in {dict(response.headers)}")
+
     print(f"check.py: passed against {base_url} (cities {cities[0].id}, {cities[1].id}; partnership {created.id})")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: check.py BASE_URL")
+    if len(sys.argv) != 2 or not os.environ.get("INTERCITY_TOKEN"):
+        sys.exit("usage: INTERCITY_TOKEN=<editor key> check.py BASE_URL")
     try:
-        main(sys.argv[1].rstrip("/"))
+        main(sys.argv[1].rstrip("/"), os.environ["INTERCITY_TOKEN"])
     except UnexpectedStatus as error:
         fail(f"a status the spec does not document: {error.status_code} {error.content[:1000]!r}")

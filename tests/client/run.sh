@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Generates a Python client from openapi/openapi.json with a pinned openapi-python-client, installs it
-# into a venv and runs check.py with it against a running server.
+# into a venv and runs check.py with it against a running server, writing with an editor key.
 #   usage: tests/client/run.sh BASE_URL        (e.g. http://127.0.0.1:8080)
+#   with the key's token in INTERCITY_TOKEN (kept out of the command line, where `ps` would show it)
 # The venv is "${INTERCITY_CLIENT_VENV:-${CARGO_TARGET_DIR:-<repo>/target}/python-client-venv}"; it is
 # reused while it has the pinned generator. Any generator warning (a part of the spec it skipped) fails.
 set -euo pipefail
 
-base_url=${1:?usage: tests/client/run.sh BASE_URL}
+base_url=${1:?usage: INTERCITY_TOKEN=… tests/client/run.sh BASE_URL}
+: "${INTERCITY_TOKEN:?set INTERCITY_TOKEN to the token of an editor key}"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 venv=${INTERCITY_CLIENT_VENV:-${CARGO_TARGET_DIR:-$repo/target}/python-client-venv}
