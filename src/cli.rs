@@ -1,11 +1,11 @@
-//! The command line: `intercity [serve|migrate|seed|openapi|keys]`.
+//! The command line: `intercity [serve|migrate|seed|keys|import|export|generate|openapi]`.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::domain::{KeyName, Lifetime, Role};
+use crate::domain::{Format, KeyName, Lifetime, ResourceKind, Role};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,13 +32,46 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         verify_sources: Option<PathBuf>,
     },
-    /// Print the OpenAPI document.
-    Openapi,
     /// Manage API keys.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Apply an NDJSON file of `{resource, op, data}` lines in one transaction (all or nothing).
+    Import {
+        /// The file, or `-` for standard input.
+        file: PathBuf,
+    },
+    /// Write every record as NDJSON import lines (or one resource as CSV) to standard output.
+    Export {
+        /// Only this resource (required with `--format csv`).
+        #[arg(long, value_parser = parse_resource)]
+        resource: Option<ResourceKind>,
+        #[arg(long, value_parser = parse_format, default_value = "json")]
+        format: Format,
+    },
+    /// Print deterministic synthetic data as NDJSON import lines: `scale` records of each resource.
+    Generate {
+        #[arg(long, default_value_t = 100)]
+        scale: u64,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn parse_resource(name: &str) -> Result<ResourceKind, String> {
+    ResourceKind::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = ResourceKind::ALL.iter().map(|kind| kind.name()).collect();
+        format!("use one of {}", names.join(", "))
+    })
+}
+
+fn parse_format(name: &str) -> Result<Format, String> {
+    match name {
+        "json" | "ndjson" => Ok(Format::Json),
+        "csv" => Ok(Format::Csv),
+        _ => Err("use json or csv".into()),
+    }
 }
 
 #[derive(Debug, Subcommand)]

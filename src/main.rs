@@ -1,11 +1,17 @@
+use std::io::{BufRead, Write};
+use std::path::Path;
 use std::process::ExitCode;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use intercity::domain::{Format, ResourceKind};
 
 use clap::Parser;
 use intercity::cli::{Cli, Command, KeysCommand};
 use intercity::config::Settings;
 use intercity::startup::{prepare_store, Application};
 use intercity::store::{KeyRef, Store};
-use intercity::{api, seed, telemetry};
+use intercity::{api, generate, seed, tabular, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -68,6 +74,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Openapi => print!("{}", api::openapi_json()),
+        Command::Generate { scale } => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for line in generate::lines(scale) {
+                writeln!(out, "{line}")?;
+            }
+        }
+        Command::Import { file } => {
+            let store = Store::connect(&settings.database_url, 1).await?;
+            store.migrate().await?;
+            return import(&store, &file).await;
+        }
+        Command::Export { resource, format } => {
+            if format == Format::Csv && resource.is_none() {
+                anyhow::bail!("--format csv needs --resource: CSV holds one resource");
+            }
+            let store = Store::connect(&settings.database_url, 2).await?;
+            store.migrate().await?;
+            export(&store, resource, format).await?;
+        }
         Command::Keys { command } => {
             let store = Store::connect(&settings.database_url, 1).await?;
             store.migrate().await?;
@@ -75,6 +100,86 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `intercity import FILE`: one transaction, with a progress bar on standard error.
+async fn import(store: &Store, file: &Path) -> anyhow::Result<ExitCode> {
+    let (reader, size): (Box<dyn BufRead>, Option<u64>) = if file == Path::new("-") {
+        (Box::new(std::io::stdin().lock()), None)
+    } else {
+        let opened =
+            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+        let size = opened.metadata().ok().map(|m| m.len());
+        (Box::new(std::io::BufReader::new(opened)), size)
+    };
+    let progress = match size {
+        Some(size) => ProgressBar::new(size).with_style(ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
+        )?),
+        None => ProgressBar::new_spinner(),
+    };
+    let mut importer = store.begin_import(Some("cli")).await?;
+    for (index, line) in reader.split(b'\n').enumerate() {
+        let line = line?;
+        progress.inc(line.len() as u64 + 1);
+        let text = line.trim_ascii();
+        if !text.is_empty() {
+            importer.apply(index as u64 + 1, text).await?;
+        }
+        if index % 1000 == 0 {
+            progress.set_message(format!("{} lines", index));
+        }
+    }
+    progress.finish_and_clear();
+    match importer.finish().await? {
+        Ok(report) => {
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(refused) => {
+            for error in &refused.errors {
+                eprintln!("line {}: {}: {}", error.line, error.field, error.message);
+            }
+            eprintln!(
+                "{} of {} lines refused; nothing was written",
+                refused.refused, refused.lines
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `intercity export`: the same lines (or CSV) as `GET /v1/export`.
+async fn export(
+    store: &Store,
+    resource: Option<ResourceKind>,
+    format: Format,
+) -> anyhow::Result<()> {
+    let mut receiver = store.export(resource);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut columns: Option<Vec<String>> = None;
+    while let Some(item) = receiver.recv().await {
+        let item = item?;
+        if format == Format::Json {
+            writeln!(out, "{}", item.line())?;
+            continue;
+        }
+        let columns = match &columns {
+            Some(columns) => columns,
+            None => {
+                let header: Vec<String> = item.data.keys().cloned().collect();
+                out.write_all(tabular::BYTE_ORDER_MARK)?;
+                out.write_all(&tabular::record(&header)?)?;
+                columns.insert(header)
+            }
+        };
+        let cells = columns
+            .iter()
+            .map(|column| tabular::cell(item.data.get(column)));
+        out.write_all(&tabular::record(cells)?)?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn time(at: Option<chrono::DateTime<chrono::Utc>>) -> String {

@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::domain::*;
 use crate::error::{ApiError, Problem};
 use crate::store::{check_same_request, IdempotencyKey, Store, StoredResponse};
+use crate::tabular;
 
 const NDJSON: &str = "application/x-ndjson";
 const MAX_CHANGES: u32 = 1000;
@@ -304,35 +305,20 @@ pub async fn export(
             line.push('\n');
             return Ok::<_, actix_web::Error>(Bytes::from(line));
         }
-        let start: Vec<u8> = if columns.is_none() {
-            b"\xEF\xBB\xBF".to_vec()
-        } else {
-            Vec::new()
-        };
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(start);
+        let mut bytes = Vec::new();
         if columns.is_none() {
             let header: Vec<String> = item.data.keys().cloned().collect();
-            writer
-                .write_record(&header)
-                .map_err(actix_web::error::ErrorInternalServerError)?;
+            bytes.extend_from_slice(tabular::BYTE_ORDER_MARK);
+            bytes.extend(
+                tabular::record(&header).map_err(actix_web::error::ErrorInternalServerError)?,
+            );
             columns = Some(header);
         }
         let cells = columns
             .iter()
             .flatten()
-            .map(|column| match item.data.get(column) {
-                None | Some(serde_json::Value::Null) => String::new(),
-                Some(serde_json::Value::String(text)) => text.clone(),
-                Some(other) => other.to_string(),
-            });
-        writer
-            .write_record(cells)
-            .map_err(actix_web::error::ErrorInternalServerError)?;
-        let bytes = writer
-            .into_inner()
-            .map_err(actix_web::error::ErrorInternalServerError)?;
+            .map(|column| tabular::cell(item.data.get(column)));
+        bytes.extend(tabular::record(cells).map_err(actix_web::error::ErrorInternalServerError)?);
         Ok(Bytes::from(bytes))
     });
     let content_type = if csv {

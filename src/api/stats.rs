@@ -12,6 +12,7 @@ use super::extract::{PathId, Query};
 use crate::domain::*;
 use crate::error::{ApiError, Problem};
 use crate::store::{self, Headline, Store, Table};
+use crate::tabular;
 
 const CSV: &str = "text/csv; charset=utf-8";
 /// Dashboards may show an aggregate for a few seconds, then must revalidate (a 304 is cheap).
@@ -167,23 +168,15 @@ fn internal(error: impl Into<anyhow::Error>) -> ApiError {
     ApiError::Internal(error.into())
 }
 
-/// RFC 4180 CSV (CRLF line ends, quoted where needed), UTF-8 with a byte-order mark so spreadsheets read
-/// names such as 北九州市 correctly.
+/// The rows as a CSV document, header first.
 fn csv_body(columns: &[&str], rows: &[Map<String, Value>]) -> Result<Vec<u8>, ApiError> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(b"\xEF\xBB\xBF".to_vec());
-    writer.write_record(columns).map_err(internal)?;
+    let mut body = tabular::BYTE_ORDER_MARK.to_vec();
+    body.extend(tabular::record(columns).map_err(internal)?);
     for row in rows {
-        writer
-            .write_record(columns.iter().map(|column| match row.get(*column) {
-                None | Some(Value::Null) => String::new(),
-                Some(Value::String(text)) => text.clone(),
-                Some(other) => other.to_string(),
-            }))
-            .map_err(internal)?;
+        let cells = columns.iter().map(|column| tabular::cell(row.get(*column)));
+        body.extend(tabular::record(cells).map_err(internal)?);
     }
-    writer.into_inner().map_err(internal)
+    Ok(body)
 }
 
 /// Answers an aggregate versioned by the change feed: 304 before any work when the client has it.

@@ -20,6 +20,7 @@ pub enum Engine {
 }
 
 pub struct TestApp {
+    pub engine: Engine,
     pub base: String,
     pub client: awc::Client,
     pub store: Store,
@@ -231,9 +232,10 @@ pub async fn spawn_with(engine: Engine, configure: impl FnOnce(&mut Settings)) -
     let base = format!("http://127.0.0.1:{}", application.port());
     actix_web::rt::spawn(application.run_until_stopped());
     Some(TestApp {
+        engine,
         base,
         client: awc::Client::builder()
-            .timeout(std::time::Duration::from_secs(60))
+            .timeout(std::time::Duration::from_secs(900))
             .disable_redirects()
             .finish(),
         store,

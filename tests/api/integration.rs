@@ -1,0 +1,283 @@
+//! Keeping a partner database in step: the change feed, idempotent retries, upserts by external id,
+//! bulk import and export.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use awc::http::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{on_both_engines, spawn_with, Engine, TestApp};
+
+fn ndjson(lines: &[Value]) -> Vec<u8> {
+    lines
+        .iter()
+        .map(|line| format!("{line}\n"))
+        .collect::<String>()
+        .into_bytes()
+}
+
+async fn import(app: &TestApp, body: Vec<u8>, content_type: &str) -> crate::helpers::Reply {
+    app.request(
+        Method::POST,
+        "/v1/import",
+        Some(body),
+        &[("content-type", content_type)],
+    )
+    .await
+}
+
+/// Every city, by id, as the API shows it.
+async fn cities(app: &TestApp) -> BTreeMap<String, Value> {
+    app.list_all("/v1/cities?limit=500")
+        .await
+        .into_iter()
+        .map(|city| (city["id"].as_str().unwrap().to_owned(), city))
+        .collect()
+}
+
+async fn export(app: &TestApp, query: &str) -> Vec<u8> {
+    let reply = app.get(&format!("/v1/export{query}")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    reply.raw
+}
+
+on_both_engines! {
+    async fn a_feed_follower_ends_with_the_servers_data(app: TestApp) {
+        let done = Cell::new(false);
+        // Four writers create, change and delete cities at the same time.
+        let writer = |w: usize| {
+            let app = &app;
+            async move {
+                let mut ids = Vec::new();
+                for i in 0..8 {
+                    ids.push(app.create("cities", json!({"name": format!("W{w} C{i}"), "country": "JP"})).await);
+                    if i % 3 == 2 {
+                        let reply = app.patch(&format!("/v1/cities/{}", ids[i - 1]), &json!({"region": format!("r{i}")})).await;
+                        assert_eq!(reply.status, StatusCode::OK);
+                    }
+                    if i % 4 == 3 {
+                        let reply = app.delete(&format!("/v1/cities/{}", ids[i - 2])).await;
+                        assert_eq!(reply.status, StatusCode::NO_CONTENT);
+                    }
+                }
+            }
+        };
+        let writers = async {
+            futures_util::future::join_all((0..4).map(writer)).await;
+            done.set(true);
+        };
+        // A follower polls the feed and applies each change to its mirror.
+        let follower = async {
+            let mut mirror: BTreeMap<String, Value> = BTreeMap::new();
+            let mut after = 0;
+            let mut seen = Vec::new();
+            loop {
+                let finished = done.get();
+                let page = app.get(&format!("/v1/changes?after={after}&limit=7")).await;
+                assert_eq!(page.status, StatusCode::OK);
+                let items = page.body["items"].as_array().unwrap().clone();
+                for change in &items {
+                    seen.push(change["seq"].as_i64().unwrap());
+                    let id = change["id"].as_str().unwrap().to_owned();
+                    let record = app.get(&format!("/v1/cities/{id}")).await;
+                    if change["op"] == "delete" || record.status == StatusCode::NOT_FOUND {
+                        mirror.remove(&id);
+                    } else {
+                        mirror.insert(id, record.body);
+                    }
+                }
+                after = page.body["next"].as_i64().unwrap();
+                if items.is_empty() && finished {
+                    return (mirror, seen);
+                }
+                if items.is_empty() {
+                    actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+            }
+        };
+        let (_, (mirror, seen)) = futures_util::future::join(writers, follower).await;
+        // 4 × (8 creates + 2 updates + 2 deletes), numbered 1, 2, 3… with no gap.
+        assert_eq!(seen, (1..=48).collect::<Vec<i64>>());
+        assert_eq!(mirror, cities(&app).await);
+        assert_eq!(mirror.len(), 24);
+        // Filters.
+        let deletes = app.get("/v1/changes?limit=1000&resource=city").await;
+        assert_eq!(deletes.body["items"].as_array().unwrap().len(), 48);
+        let one = mirror.keys().next().unwrap();
+        let history = app.get(&format!("/v1/changes?id={one}")).await;
+        assert!(history.body["items"].as_array().unwrap().iter().all(|c| c["id"] == one.as_str()));
+        app.get("/v1/changes?limit=0").await.assert_problem(400, "limit");
+        app.get("/v1/changes?after=-1").await.assert_problem(400, "after");
+        app.get("/v1/changes?resource=planet").await.assert_problem(400, "resource");
+    }
+
+    async fn idempotent_retries_return_the_first_response(app: TestApp) {
+        let body = json!({"name": "Kitakyushu", "country": "JP"}).to_string().into_bytes();
+        let post = |key: &'static str, body: Vec<u8>| {
+            let app = &app;
+            async move { app.request(Method::POST, "/v1/cities", Some(body), &[("idempotency-key", key)]).await }
+        };
+        let first = post("key-1", body.clone()).await;
+        assert_eq!(first.status, StatusCode::CREATED);
+        let changes = app.change_count().await;
+        let retry = post("key-1", body.clone()).await;
+        assert_eq!(retry.status, StatusCode::CREATED);
+        assert_eq!(retry.raw, first.raw);
+        assert_eq!(retry.header("location"), first.header("location"));
+        assert_eq!(retry.header("idempotent-replayed").as_deref(), Some("true"));
+        assert_eq!(app.change_count().await, changes);
+        assert_eq!(cities(&app).await.len(), 1);
+        // The same key with another body is refused and writes nothing.
+        let other = post("key-1", json!({"name": "Dalian", "country": "CN"}).to_string().into_bytes()).await;
+        other.assert_problem(422, "Idempotency-Key");
+        assert_eq!(app.change_count().await, changes);
+        // Concurrent retries create one record.
+        let racing = futures_util::future::join_all((0..4).map(|_| post("key-2", body.clone()))).await;
+        assert!(racing.iter().all(|r| r.status == StatusCode::CREATED && r.raw == racing[0].raw));
+        assert_eq!(cities(&app).await.len(), 2);
+        app.request(Method::POST, "/v1/cities", Some(body), &[("idempotency-key", "")]).await
+            .assert_problem(400, "Idempotency-Key");
+    }
+
+    async fn partners_upsert_by_their_own_ids(app: TestApp) {
+        let path = "/v1/cities/by-external-id/partner-db/42";
+        let created = app.put(path, &json!({"name": "Hai Phong", "country": "VN"})).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        assert_eq!(created.body["external_ids"], json!({"partner-db": "42"}));
+        let id = created.body["id"].as_str().unwrap().to_owned();
+        assert_eq!(created.header("location"), Some(format!("/v1/cities/{id}")));
+        let replaced = app.put(path, &json!({"name": "Hai Phong City", "country": "VN"})).await;
+        assert_eq!(replaced.status, StatusCode::OK);
+        assert_eq!(replaced.body["id"], id.as_str());
+        assert_eq!(replaced.body["version"], 2);
+        assert_eq!(cities(&app).await.len(), 1);
+        app.put(path, &json!({"name": "X", "country": "VN", "external_ids": {"partner-db": "43"}})).await
+            .assert_problem(422, "/external_ids/partner-db");
+        app.put("/v1/cities/by-external-id/bad%20system/1", &json!({"name": "X", "country": "VN"})).await
+            .assert_problem(400, "system");
+    }
+
+    async fn an_import_applies_whole_or_not_at_all(app: TestApp) {
+        let kitakyushu = "0e3b2c1a-5d4f-4a7b-9c8d-000000000001";
+        let dalian = "0e3b2c1a-5d4f-4a7b-9c8d-000000000002";
+        let good = vec![
+            json!({"resource": "city", "op": "upsert", "data": {"id": kitakyushu, "name": "Kitakyushu", "country": "JP"}}),
+            json!({"resource": "city", "op": "upsert", "data": {"id": dalian, "name": "Dalian", "country": "CN"}}),
+            // References records of earlier lines.
+            json!({"resource": "partnership", "op": "upsert", "data": {"city_ids": [kitakyushu, dalian],
+                "kind": "friendship_city", "external_ids": {"partner": "p1"}}}),
+        ];
+        // One bad line among good ones: 422 naming it, and nothing written.
+        let mut bad = good.clone();
+        bad.insert(2, json!({"resource": "city", "op": "upsert", "data": {"name": "Nowhere", "country": "XX"}}));
+        bad.push(json!({"resource": "planet", "op": "upsert", "data": {}}));
+        let changes = app.change_count().await;
+        let refused = import(&app, ndjson(&bad), "application/x-ndjson").await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+        let errors = refused.body["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!((errors[0]["line"].clone(), errors[0]["field"].clone()), (json!(3), json!("/data/country")));
+        assert_eq!((errors[1]["line"].clone(), errors[1]["field"].clone()), (json!(5), json!("/resource")));
+        assert_eq!(refused.body["refused_lines"], 2);
+        assert_eq!(app.change_count().await, changes);
+        assert!(cities(&app).await.is_empty());
+
+        // The good lines apply, as NDJSON or as a JSON array.
+        let applied = import(&app, ndjson(&good), "application/x-ndjson").await;
+        assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
+        assert_eq!(applied.body, json!({"lines": 3, "created": 3, "updated": 0, "unchanged": 0, "deleted": 0}));
+        let array = serde_json::to_vec(&good).unwrap();
+        let again = import(&app, array, "application/json").await;
+        assert_eq!(again.body, json!({"lines": 3, "created": 0, "updated": 0, "unchanged": 3, "deleted": 0}));
+        // Without an id, an upsert finds the record by its external id.
+        assert_eq!(app.list_all("/v1/partnerships").await.len(), 1);
+
+        // A delete of a referenced city is refused, naming who references it.
+        let delete = ndjson(&[json!({"resource": "city", "op": "delete", "data": {"id": dalian}})]);
+        let refused = import(&app, delete, "application/x-ndjson").await;
+        refused.assert_problem(422, "/data/id");
+        assert!(refused.body["errors"][0]["message"].as_str().unwrap().contains("partnership"));
+        import(&app, b"{}".to_vec(), "text/plain").await.assert_problem(415, "");
+    }
+
+    async fn export_then_import_gives_the_same_bytes(app: TestApp) {
+        // The seeds, then generated data on top.
+        intercity::seed::load_dir(&app.store, &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds"))
+            .await
+            .unwrap();
+        let generated: String = intercity::generate::lines(40).map(|line| line + "\n").collect();
+        let applied = import(&app, generated.into_bytes(), "application/x-ndjson").await;
+        assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
+        let first = export(&app, "").await;
+        assert_eq!(first.iter().filter(|b| **b == b'\n').count(), 748 + 40 * 7);
+
+        let copy = spawn_with(app.engine, |_| {}).await.unwrap();
+        let applied = import(&copy, first.clone(), "application/x-ndjson").await;
+        assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
+        let second = export(&copy, "").await;
+        assert!(first == second, "the export of the copy differs");
+
+        // One resource as CSV: a header, then a row per record.
+        let csv = export(&app, "?format=csv&resource=funding").await;
+        let text = String::from_utf8(csv).unwrap();
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        assert_eq!(reader.headers().unwrap().iter().next(), Some("id"));
+        assert_eq!(reader.records().count(), 90 + 40);
+        app.get("/v1/export?format=csv").await.assert_problem(400, "resource");
+    }
+
+    async fn import_benchmark_100000_lines(app: TestApp) {
+        let lines = 100_000;
+        let body: String = intercity::generate::lines(lines / 7 + 1)
+            .take(lines as usize)
+            .map(|line| line + "\n")
+            .collect();
+        let started = Instant::now();
+        let applied = import(&app, body.into_bytes(), "application/x-ndjson").await;
+        let elapsed = started.elapsed();
+        assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
+        assert_eq!(applied.body["lines"], lines);
+        println!(
+            "import benchmark ({:?}): {lines} lines in {:.1} s, {:.0} lines/s (debug build)",
+            app.engine,
+            elapsed.as_secs_f64(),
+            lines as f64 / elapsed.as_secs_f64()
+        );
+    }
+}
+
+/// Kept responses expire: with a lifetime of 0 hours, a retry is a new request.
+async fn idempotency_keys_expire(engine: Engine) {
+    let Some(app) = spawn_with(engine, |settings| settings.idempotency_ttl_hours = 0).await else {
+        return;
+    };
+    let body = json!({"name": "Surabaya", "country": "ID"})
+        .to_string()
+        .into_bytes();
+    for _ in 0..2 {
+        let reply = app
+            .request(
+                Method::POST,
+                "/v1/cities",
+                Some(body.clone()),
+                &[("idempotency-key", "k")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED);
+    }
+    assert_eq!(cities(&app).await.len(), 2);
+}
+
+mod idempotency_expiry {
+    #[actix_web::test]
+    async fn sqlite() {
+        super::idempotency_keys_expire(super::Engine::Sqlite).await;
+    }
+
+    #[actix_web::test]
+    async fn postgres() {
+        super::idempotency_keys_expire(super::Engine::Postgres).await;
+    }
+}
