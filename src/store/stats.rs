@@ -160,6 +160,65 @@ fn join_project_places(
     }
 }
 
+/// The grouping keys fundings and projects share: they group the project.
+#[derive(Clone, Copy)]
+enum ProjectKey {
+    Sector,
+    Country,
+    City,
+    Partnership,
+}
+
+/// Adds a project key's columns (and the join it needs) to an aggregate over projects `p`.
+fn group_project(select: &mut SelectStatement, key: ProjectKey, groups: &mut Vec<Column>) {
+    match key {
+        ProjectKey::Sector => {
+            select.join_as(
+                JoinType::LeftJoin,
+                "project_sectors",
+                "ps",
+                Expr::col(("ps", "project_id")).equals(("p", "id")),
+            );
+            groups.push(column("sector", col("ps", "sector"), Kind::Text));
+        }
+        ProjectKey::Country => groups.push(column("country", col("c", "country"), Kind::Text)),
+        ProjectKey::City => {
+            groups.push(column("city_id", col("c", "id"), Kind::Id));
+            groups.push(column("city_name", col("c", "name"), Kind::Text));
+        }
+        ProjectKey::Partnership => {
+            select.join_as(
+                JoinType::LeftJoin,
+                "partnerships",
+                "pa",
+                Expr::col(("pa", "id")).equals(("p", "partnership_id")),
+            );
+            groups.push(column(
+                "partnership_id",
+                col("p", "partnership_id"),
+                Kind::Id,
+            ));
+            groups.push(column("partnership_title", col("pa", "title"), Kind::Text));
+        }
+    }
+}
+
+/// The filters fundings and projects share, on projects `p`.
+fn project_filter(
+    country: Option<&CountryCode>,
+    city: Option<Uuid>,
+    sector: Option<Sector>,
+    partnership: Option<Uuid>,
+    status: Option<ProjectStatus>,
+) -> Cond {
+    Cond::all()
+        .add_option(country.map(|c| project_in_country(col("p", "id"), c)))
+        .add_option(city.map(|id| project_in_city(col("p", "id"), id)))
+        .add_option(sector.map(|s| project_in_sector(col("p", "id"), s)))
+        .add_option(partnership.map(|id| col("p", "partnership_id").eq(id)))
+        .add_option(status.map(|s| col("p", "status").eq(s.as_str())))
+}
+
 impl Store {
     /// Groups, filters and figures into one statement, runs it, and reads the rows back in order.
     async fn aggregate(
@@ -222,21 +281,10 @@ impl Store {
                     groups.push(column("funder_name", col("o", "name"), Kind::Text));
                 }
                 FundingGroup::Country => {
-                    groups.push(column("country", col("c", "country"), Kind::Text))
+                    group_project(&mut select, ProjectKey::Country, &mut groups)
                 }
-                FundingGroup::City => {
-                    groups.push(column("city_id", col("c", "id"), Kind::Id));
-                    groups.push(column("city_name", col("c", "name"), Kind::Text));
-                }
-                FundingGroup::Sector => {
-                    select.join_as(
-                        JoinType::LeftJoin,
-                        "project_sectors",
-                        "ps",
-                        Expr::col(("ps", "project_id")).equals(("p", "id")),
-                    );
-                    groups.push(column("sector", col("ps", "sector"), Kind::Text));
-                }
+                FundingGroup::City => group_project(&mut select, ProjectKey::City, &mut groups),
+                FundingGroup::Sector => group_project(&mut select, ProjectKey::Sector, &mut groups),
                 FundingGroup::Scheme => {
                     groups.push(column("scheme", col("f", "scheme"), Kind::Text))
                 }
@@ -244,50 +292,31 @@ impl Store {
                     groups.push(column("instrument", col("f", "instrument"), Kind::Text))
                 }
                 FundingGroup::Partnership => {
-                    select.join_as(
-                        JoinType::LeftJoin,
-                        "partnerships",
-                        "pa",
-                        Expr::col(("pa", "id")).equals(("p", "partnership_id")),
-                    );
-                    groups.push(column(
-                        "partnership_id",
-                        col("p", "partnership_id"),
-                        Kind::Id,
-                    ));
-                    groups.push(column("partnership_title", col("pa", "title"), Kind::Text));
+                    group_project(&mut select, ProjectKey::Partnership, &mut groups)
                 }
             }
         }
         groups.push(column("currency", col("f", "currency"), Kind::Text));
         select.cond_where(
-            Cond::all()
-                .add_option(
-                    query
-                        .country
-                        .as_ref()
-                        .map(|c| project_in_country(col("p", "id"), c)),
-                )
-                .add_option(query.city_id.map(|id| project_in_city(col("p", "id"), id)))
-                .add_option(query.sector.map(|s| project_in_sector(col("p", "id"), s)))
-                .add_option(
-                    query
-                        .partnership_id
-                        .map(|id| col("p", "partnership_id").eq(id)),
-                )
-                .add_option(query.status.map(|s| col("p", "status").eq(s.as_str())))
-                .add_option(query.funder_id.map(|id| col("f", "funder_id").eq(id)))
-                .add_option(
-                    query
-                        .instrument
-                        .map(|i| col("f", "instrument").eq(i.as_str())),
-                )
-                .add_option(query.currency.map(|c| col("f", "currency").eq(c.code())))
-                .add(year_range(
-                    year_of("f", "period"),
-                    query.year_from,
-                    query.year_to,
-                )),
+            project_filter(
+                query.country.as_ref(),
+                query.city_id,
+                query.sector,
+                query.partnership_id,
+                query.status,
+            )
+            .add_option(query.funder_id.map(|id| col("f", "funder_id").eq(id)))
+            .add_option(
+                query
+                    .instrument
+                    .map(|i| col("f", "instrument").eq(i.as_str())),
+            )
+            .add_option(query.currency.map(|c| col("f", "currency").eq(c.code())))
+            .add(year_range(
+                year_of("f", "period"),
+                query.year_from,
+                query.year_to,
+            )),
         );
         let figures = vec![
             column("total_minor", sum(col("f", "amount_minor")), Kind::Integer),
@@ -316,65 +345,35 @@ impl Store {
         let mut groups = Vec::new();
         for key in &keys {
             match key {
-                ProjectGroup::Sector => {
-                    select.join_as(
-                        JoinType::LeftJoin,
-                        "project_sectors",
-                        "ps",
-                        Expr::col(("ps", "project_id")).equals(("p", "id")),
-                    );
-                    groups.push(column("sector", col("ps", "sector"), Kind::Text));
-                }
+                ProjectGroup::Sector => group_project(&mut select, ProjectKey::Sector, &mut groups),
                 ProjectGroup::Status => {
                     groups.push(column("status", col("p", "status"), Kind::Text))
                 }
                 ProjectGroup::Country => {
-                    groups.push(column("country", col("c", "country"), Kind::Text))
+                    group_project(&mut select, ProjectKey::Country, &mut groups)
                 }
-                ProjectGroup::City => {
-                    groups.push(column("city_id", col("c", "id"), Kind::Id));
-                    groups.push(column("city_name", col("c", "name"), Kind::Text));
-                }
+                ProjectGroup::City => group_project(&mut select, ProjectKey::City, &mut groups),
                 ProjectGroup::StartYear => {
                     groups.push(column("start_year", year_of("p", "start"), Kind::Year))
                 }
                 ProjectGroup::Partnership => {
-                    select.join_as(
-                        JoinType::LeftJoin,
-                        "partnerships",
-                        "pa",
-                        Expr::col(("pa", "id")).equals(("p", "partnership_id")),
-                    );
-                    groups.push(column(
-                        "partnership_id",
-                        col("p", "partnership_id"),
-                        Kind::Id,
-                    ));
-                    groups.push(column("partnership_title", col("pa", "title"), Kind::Text));
+                    group_project(&mut select, ProjectKey::Partnership, &mut groups)
                 }
             }
         }
         select.cond_where(
-            Cond::all()
-                .add_option(
-                    query
-                        .country
-                        .as_ref()
-                        .map(|c| project_in_country(col("p", "id"), c)),
-                )
-                .add_option(query.city_id.map(|id| project_in_city(col("p", "id"), id)))
-                .add_option(query.sector.map(|s| project_in_sector(col("p", "id"), s)))
-                .add_option(
-                    query
-                        .partnership_id
-                        .map(|id| col("p", "partnership_id").eq(id)),
-                )
-                .add_option(query.status.map(|s| col("p", "status").eq(s.as_str())))
-                .add(year_range(
-                    year_of("p", "start"),
-                    query.year_from,
-                    query.year_to,
-                )),
+            project_filter(
+                query.country.as_ref(),
+                query.city_id,
+                query.sector,
+                query.partnership_id,
+                query.status,
+            )
+            .add(year_range(
+                year_of("p", "start"),
+                query.year_from,
+                query.year_to,
+            )),
         );
         self.aggregate(
             select,
