@@ -515,7 +515,7 @@ fn money_columns(table: &mut Table) {
         }
     }
     for row in &mut table.rows {
-        let minor = row.remove("total_minor").and_then(|v| v.as_i64());
+        let minor = row.get("total_minor").and_then(Value::as_i64);
         let exponent = row
             .get("currency")
             .and_then(Value::as_str)
@@ -526,7 +526,18 @@ fn money_columns(table: &mut Table) {
             (None, Some(_)) => Value::String("0".into()),
             _ => Value::Null,
         };
-        row.insert("total_amount".into(), amount);
+        // Rebuilt in column order, which JSON keeps.
+        *row = table
+            .columns
+            .iter()
+            .map(|column| {
+                let value = match *column {
+                    "total_amount" => amount.clone(),
+                    other => row.get(other).cloned().unwrap_or(Value::Null),
+                };
+                (column.to_string(), value)
+            })
+            .collect();
     }
 }
 
