@@ -37,6 +37,21 @@ async fn cities(app: &TestApp) -> BTreeMap<String, Value> {
         .collect()
 }
 
+/// Prints a benchmark figure, and appends it to `$INTERCITY_BENCH_OUT` (CI prints that file, since the
+/// test runner hides what passing tests print).
+fn report(line: String) {
+    println!("{line}");
+    if let Ok(path) = std::env::var("INTERCITY_BENCH_OUT") {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap();
+        writeln!(file, "{line}").unwrap();
+    }
+}
+
 async fn export(app: &TestApp, query: &str) -> Vec<u8> {
     let reply = app.get(&format!("/v1/export{query}")).await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -239,12 +254,12 @@ on_both_engines! {
         let elapsed = started.elapsed();
         assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
         assert_eq!(applied.body["lines"], lines);
-        println!(
+        report(format!(
             "import benchmark ({:?}): {lines} lines in {:.1} s, {:.0} lines/s (debug build)",
             app.engine,
             elapsed.as_secs_f64(),
             lines as f64 / elapsed.as_secs_f64()
-        );
+        ));
 
         // Keyset pagination: a page 10,000 records in costs what the first page costs.
         let mut deep = String::new();
@@ -264,11 +279,11 @@ on_both_engines! {
         };
         let first = time("/v1/cities?limit=50".into()).await;
         let far = time(format!("/v1/cities?limit=50{deep}")).await;
-        println!(
+        report(format!(
             "list benchmark ({:?}): page 1 {first:.2} ms, page at record 10,000 {far:.2} ms (of {} cities)",
             app.engine,
             lines / 7 + 1
-        );
+        ));
     }
 }
 
