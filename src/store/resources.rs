@@ -1,7 +1,7 @@
 //! How each resource maps onto its table: the entity, the filters, the sort keys, and the few columns
 //! that differ from the body (money is stored in minor units).
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, Condition, EntityTrait, FromQueryResult,
     IntoActiveModel, ModelTrait, TryIntoModel,
@@ -55,32 +55,39 @@ pub trait Resource: Send + Sync + 'static {
     fn row_to_body(_row: &mut Map<String, Value>) {}
 }
 
-/// `id IN (SELECT from_id FROM refs WHERE field = … AND to_id = …)`: records whose `field` names `target`.
-pub(crate) fn referencing(field: &'static str, target: Uuid) -> SimpleExpr {
-    Expr::col("id").in_subquery(
-        Query::select()
-            .column("from_id")
-            .from("refs")
-            .and_where(Expr::col("field").eq(field))
-            .and_where(Expr::col("to_id").eq(target))
-            .take(),
-    )
+/// `SELECT from_id FROM refs WHERE field = … AND to_id = …`: the records whose `field` names `target`.
+pub(crate) fn ids_referencing(field: &'static str, target: Uuid) -> SelectStatement {
+    Query::select()
+        .column("from_id")
+        .from("refs")
+        .and_where(Expr::col("field").eq(field))
+        .and_where(Expr::col("to_id").eq(target))
+        .take()
 }
 
-/// Records whose `field` names a city in `country`.
+/// The records whose `field` names a city in `country`.
+pub(crate) fn ids_referencing_country(
+    field: &'static str,
+    country: &CountryCode,
+) -> SelectStatement {
+    Query::select()
+        .column(("refs", "from_id"))
+        .from("refs")
+        .inner_join(
+            "cities",
+            Expr::col(("cities", "id")).equals(("refs", "to_id")),
+        )
+        .and_where(Expr::col(("refs", "field")).eq(field))
+        .and_where(Expr::col(("cities", "country")).eq(country.as_str()))
+        .take()
+}
+
+fn referencing(field: &'static str, target: Uuid) -> SimpleExpr {
+    Expr::col("id").in_subquery(ids_referencing(field, target))
+}
+
 fn in_country(field: &'static str, country: &CountryCode) -> SimpleExpr {
-    Expr::col("id").in_subquery(
-        Query::select()
-            .column(("refs", "from_id"))
-            .from("refs")
-            .inner_join(
-                "cities",
-                Expr::col(("cities", "id")).equals(("refs", "to_id")),
-            )
-            .and_where(Expr::col(("refs", "field")).eq(field))
-            .and_where(Expr::col(("cities", "country")).eq(country.as_str()))
-            .take(),
-    )
+    Expr::col("id").in_subquery(ids_referencing_country(field, country))
 }
 
 /// A partial-date column in a range of partial dates, compared at the bound's precision: `start_to=2015`

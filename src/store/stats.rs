@@ -9,6 +9,7 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::resources::{ids_referencing, ids_referencing_country};
 use super::Store;
 use crate::domain::*;
 
@@ -62,37 +63,6 @@ fn sum(expr: SimpleExpr) -> SimpleExpr {
 /// 1 for each row where `expr` is null.
 fn count_null(expr: SimpleExpr) -> SimpleExpr {
     sum(Expr::case(expr.is_null(), 1).finally(0).into())
-}
-
-/// Projects with a city in `country`.
-fn project_in_country(project: SimpleExpr, country: &CountryCode) -> SimpleExpr {
-    project.in_subquery(
-        Query::select()
-            .column(("r", "from_id"))
-            .from_as("refs", "r")
-            .join_as(
-                JoinType::InnerJoin,
-                "cities",
-                "c",
-                Expr::col(("c", "id")).equals(("r", "to_id")),
-            )
-            .and_where(Expr::col(("r", "field")).eq("city_ids"))
-            .and_where(Expr::col(("r", "from_resource")).eq("project"))
-            .and_where(Expr::col(("c", "country")).eq(country.as_str()))
-            .take(),
-    )
-}
-
-fn project_in_city(project: SimpleExpr, city: Uuid) -> SimpleExpr {
-    project.in_subquery(
-        Query::select()
-            .column("from_id")
-            .from("refs")
-            .and_where(Expr::col("field").eq("city_ids"))
-            .and_where(Expr::col("from_resource").eq("project"))
-            .and_where(Expr::col("to_id").eq(city))
-            .take(),
-    )
 }
 
 fn project_in_sector(project: SimpleExpr, sector: Sector) -> SimpleExpr {
@@ -212,8 +182,10 @@ fn project_filter(
     status: Option<ProjectStatus>,
 ) -> Cond {
     Cond::all()
-        .add_option(country.map(|c| project_in_country(col("p", "id"), c)))
-        .add_option(city.map(|id| project_in_city(col("p", "id"), id)))
+        .add_option(
+            country.map(|c| col("p", "id").in_subquery(ids_referencing_country("city_ids", c))),
+        )
+        .add_option(city.map(|id| col("p", "id").in_subquery(ids_referencing("city_ids", id))))
         .add_option(sector.map(|s| project_in_sector(col("p", "id"), s)))
         .add_option(partnership.map(|id| col("p", "partnership_id").eq(id)))
         .add_option(status.map(|s| col("p", "status").eq(s.as_str())))
