@@ -28,6 +28,12 @@ pub struct Settings {
     /// Database connections per process.
     #[arg(long, env = "INTERCITY_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub db_max_connections: u32,
+    /// How long a request waits for a database connection before it is answered 503, in milliseconds.
+    #[arg(long, env = "INTERCITY_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 3000)]
+    pub db_acquire_timeout_ms: u64,
+    /// How long an import may wait for the next part of its body before it is answered 408, in seconds.
+    #[arg(long, env = "INTERCITY_BODY_READ_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_read_timeout_secs: u64,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "INTERCITY_WORKERS")]
     pub workers: Option<usize>,
@@ -73,6 +79,8 @@ impl std::fmt::Debug for Settings {
             .field("bind", &self.bind)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("db_max_connections", &self.db_max_connections)
+            .field("db_acquire_timeout_ms", &self.db_acquire_timeout_ms)
+            .field("body_read_timeout_secs", &self.body_read_timeout_secs)
             .field("workers", &self.workers)
             .field("seed_dir", &self.seed_dir)
             .field("auto_seed", &self.auto_seed)

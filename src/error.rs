@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::FieldError;
-use crate::store::{Referrer, StoreError};
+use crate::store::{Fault, Referrer, StoreError};
 use crate::telemetry::current_request;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -58,6 +58,12 @@ pub enum ApiError {
          (INTERCITY_WRITE_RATE_PER_MINUTE, on each instance); retry in {retry_after} s"
     )]
     TooManyRequests { per_minute: u32, retry_after: u64 },
+    /// The database cannot serve the request now; nothing was written.
+    #[error("{}", unavailable_detail(*.0))]
+    Unavailable(Fault),
+    /// The client stopped sending its body.
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -89,6 +95,11 @@ impl ApiError {
             Self::Unauthorized { .. } => ("unauthorized", "A valid API key is needed"),
             Self::Forbidden(_) => ("forbidden", "The API key's role does not allow this"),
             Self::TooManyRequests { .. } => ("rate-limited", "Too many writes"),
+            Self::Unavailable(Fault::StorageFull) => {
+                ("storage-full", "The database has no space left")
+            }
+            Self::Unavailable(_) => ("unavailable", "The database is unavailable"),
+            Self::RequestTimeout(_) => ("request-timeout", "The body stopped arriving"),
             Self::Internal(_) => ("internal", "Internal server error"),
         }
     }
@@ -135,8 +146,42 @@ impl From<StoreError> for ApiError {
                 detail: format!("`{}` {}", error.field, error.message),
                 errors: vec![error],
             },
+            StoreError::Unavailable(fault, error) => {
+                tracing::warn!(?fault, %error, "database unavailable");
+                Self::Unavailable(fault)
+            }
             StoreError::Database(error) => Self::Internal(error.into()),
         }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        StoreError::from(error).into()
+    }
+}
+
+fn unavailable_detail(fault: Fault) -> &'static str {
+    match fault {
+        Fault::Contention => {
+            "the database is busy with other writes; nothing was written. Retry after Retry-After seconds"
+        }
+        Fault::StorageFull => {
+            "the database's disk is full; nothing was written. Retry once space has been freed"
+        }
+        Fault::ReadOnly => "the database accepts no writes now; nothing was written",
+        _ => {
+            "the database cannot be reached now; nothing was written. Retry after Retry-After seconds"
+        }
+    }
+}
+
+/// Seconds a client should wait before retrying after `fault`.
+fn retry_after(fault: Fault) -> u64 {
+    match fault {
+        Fault::Contention => 1,
+        Fault::Unavailable => 5,
+        _ => 30,
     }
 }
 
@@ -178,6 +223,9 @@ impl ResponseError for ApiError {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(Fault::StorageFull) => StatusCode::INSUFFICIENT_STORAGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -237,6 +285,9 @@ impl ResponseError for ApiError {
             }
             Self::TooManyRequests { retry_after, .. } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            Self::Unavailable(fault) => {
+                response.insert_header((header::RETRY_AFTER, retry_after(*fault).to_string()));
             }
             _ => {}
         }

@@ -24,8 +24,16 @@ pub struct Application {
 
 /// Connects, migrates and, on an empty database, loads the seeds.
 pub async fn prepare_store(settings: &Settings) -> anyhow::Result<Store> {
-    let store = Store::connect(&settings.database_url, settings.db_max_connections).await?;
+    let store = Store::open(
+        &settings.database_url,
+        settings.db_max_connections,
+        std::time::Duration::from_millis(settings.db_acquire_timeout_ms),
+    )
+    .await?;
     store.migrate().await?;
+    if let Err(error) = store.readiness(std::time::Duration::from_secs(5)).await {
+        tracing::warn!(%error, "the database takes no writes: every write will be answered 503 until it does");
+    }
     if settings.auto_seed && store.is_empty().await? {
         if settings.seed_dir.is_dir() {
             let report = seed::load_dir(&store, &settings.seed_dir).await?;

@@ -137,7 +137,7 @@ pub async fn create<R: Resource>(
     key.request_hash = request_hash(request, bytes);
     let outcome = store
         .idempotently(&key, async |txn| {
-            let outcome = put_in::<R>(txn, id, body, None, Some(actor)).await?;
+            let outcome = put_in::<R>(txn, id, body.clone(), None, Some(actor)).await?;
             Ok(StoredResponse {
                 status: 201,
                 location: Some(location::<R>(id)),

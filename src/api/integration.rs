@@ -50,10 +50,7 @@ pub async fn list_changes(
     if query.after.is_some_and(|after| after < 0) {
         return Err(ApiError::bad_request("after", "must be 0 or more"));
     }
-    let page = store
-        .changes(&query, limit)
-        .await
-        .map_err(|error| ApiError::Internal(error.into()))?;
+    let page = store.changes(&query, limit).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -149,10 +146,7 @@ pub async fn import(
         }
     }
 
-    let mut importer = store
-        .begin_import(None)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let mut importer = store.begin_import(None).await?;
     let started = std::time::Instant::now();
     let mut buffer = BytesMut::new();
     let mut total = 0u64;
@@ -191,10 +185,7 @@ pub async fn import(
                     ApiError::bad_request("", format!("the body is not a JSON array: {error}"))
                 })?;
             for (index, item) in items.into_iter().enumerate() {
-                importer
-                    .apply_value(index as u64 + 1, item)
-                    .await
-                    .map_err(|e| ApiError::Internal(e.into()))?;
+                importer.apply_value(index as u64 + 1, item).await?;
             }
         } else if !buffer.is_empty() {
             line += 1;
@@ -204,10 +195,7 @@ pub async fn import(
     }
     .await;
     if let Err(error) = outcome {
-        importer
-            .abandon()
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
+        importer.abandon().await?;
         return Err(error);
     }
 
@@ -222,15 +210,9 @@ pub async fn import(
             request_hash: hex(hasher.finalize()),
             ..key.clone()
         };
-        importer
-            .keep_response(&key, &response)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
+        importer.keep_response(&key, &response).await?;
     }
-    let finished = importer
-        .finish()
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let finished = importer.finish().await?;
     tracing::info!(
         lines = report.lines,
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -252,10 +234,7 @@ async fn apply_text(
 ) -> Result<(), ApiError> {
     let text = text.trim_ascii();
     if !text.is_empty() {
-        importer
-            .apply(line, text)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
+        importer.apply(line, text).await?;
     }
     if line.is_multiple_of(PROGRESS_EVERY) {
         tracing::info!(lines = line, "import progress");

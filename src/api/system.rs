@@ -1,5 +1,8 @@
 //! Operational endpoints and the sector vocabulary.
 
+use std::time::Duration;
+
+use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -7,10 +10,11 @@ use utoipa::ToSchema;
 use super::crud::{body_etag, json_with_etag};
 use crate::domain::{Sector, SectorInfo};
 use crate::error::{ApiError, Problem};
-use crate::store::Store;
+use crate::store::{Fault, Store, StoreError};
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
+    /// `ok`, or why not: `database unreachable`, `database read-only`, `database disk full`.
     #[schema(example = "ok")]
     pub status: &'static str,
 }
@@ -22,23 +26,30 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-/// Whether the service can reach its database.
+/// Whether the service can read and write its database, answered within a second.
 #[utoipa::path(
     tag = "operations",
     responses(
-        (status = 200, description = "The database answers", body = Health),
-        (status = 503, description = "The database does not answer", body = Health),
+        (status = 200, description = "The database answers and takes writes", body = Health),
+        (status = 503, description = "The database does not answer within a second, or takes no writes \
+(read-only, disk full)", body = Health,
+            headers(("Retry-After" = u64, description = "Seconds to wait before asking again"))),
     )
 )]
 #[get("/readyz")]
 pub async fn readyz(store: web::Data<Store>) -> HttpResponse {
-    match store.ping().await {
+    match store.readiness(Duration::from_secs(1)).await {
         Ok(()) => HttpResponse::Ok().json(Health { status: "ok" }),
         Err(error) => {
-            tracing::warn!(%error, "database not reachable");
-            HttpResponse::ServiceUnavailable().json(Health {
-                status: "database unreachable",
-            })
+            tracing::warn!(%error, "not ready");
+            let status = match error {
+                StoreError::Unavailable(Fault::ReadOnly, _) => "database read-only",
+                StoreError::Unavailable(Fault::StorageFull, _) => "database disk full",
+                _ => "database unreachable",
+            };
+            HttpResponse::ServiceUnavailable()
+                .insert_header((header::RETRY_AFTER, "5"))
+                .json(Health { status })
         }
     }
 }

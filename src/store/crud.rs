@@ -7,7 +7,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -305,11 +305,8 @@ impl Store {
         expected: Precondition,
         actor: Option<&str>,
     ) -> Result<WriteOutcome<R::Body>, StoreError> {
-        let _guard = self.lock_writes().await;
-        let txn = self.db.begin().await?;
-        let outcome = put_in::<R>(&txn, id, body, expected, actor).await?;
-        txn.commit().await?;
-        Ok(outcome)
+        self.write(async |txn| put_in::<R>(txn, id, body.clone(), expected, actor).await)
+            .await
     }
 
     /// Deletes a record no other record references.
@@ -319,11 +316,8 @@ impl Store {
         expected: Precondition,
         actor: Option<&str>,
     ) -> Result<(), StoreError> {
-        let _guard = self.lock_writes().await;
-        let txn = self.db.begin().await?;
-        delete_in::<R>(&txn, id, expected, actor).await?;
-        txn.commit().await?;
-        Ok(())
+        self.write(async |txn| delete_in::<R>(txn, id, expected, actor).await)
+            .await
     }
 
     /// Creates or replaces the record that carries the external id `system:value`.
@@ -335,14 +329,14 @@ impl Store {
         expected: Precondition,
         actor: Option<&str>,
     ) -> Result<WriteOutcome<R::Body>, StoreError> {
-        let _guard = self.lock_writes().await;
-        let txn = self.db.begin().await?;
-        let id = find_external_id(&txn, R::Body::KIND, system, value)
-            .await?
-            .unwrap_or_else(Uuid::now_v7);
-        let outcome = put_in::<R>(&txn, id, body, expected, actor).await?;
-        txn.commit().await?;
-        Ok(outcome)
+        let new_id = Uuid::now_v7();
+        self.write(async |txn| {
+            let id = find_external_id(txn, R::Body::KIND, system, value)
+                .await?
+                .unwrap_or(new_id);
+            put_in::<R>(txn, id, body.clone(), expected, actor).await
+        })
+        .await
     }
 }
 
@@ -704,14 +698,8 @@ async fn append_change(
     version: i32,
     actor: Option<&str>,
 ) -> Result<(), DbErr> {
-    // On PostgreSQL, writers take their change number one at a time and hold it until they commit, so
-    // change numbers become visible in order and the newest one versions everything before it.
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        txn.execute_unprepared("SELECT pg_advisory_xact_lock(7301240)")
-            .await?;
-    }
-    // Numbered under that lock (SQLite: the store's write lock), so numbers have no gaps: a transaction
-    // that rolls back never took one that others can see.
+    // Numbered under the writers' lock (`begin_write`), held until commit: numbers have no gaps, become
+    // visible in order, and a transaction that rolls back never took one that others can see.
     let numbered = Query::select()
         .expr(Expr::cust(r#"COALESCE(MAX("seq"), 0) + 1"#))
         .expr(Expr::val(kind.name()))

@@ -3,6 +3,7 @@
 
 mod crud;
 mod cursor;
+mod fault;
 mod keys;
 mod resources;
 mod stats;
@@ -11,7 +12,10 @@ mod transfer;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
@@ -19,6 +23,8 @@ use crate::domain::{FieldError, ResourceKind};
 
 pub(crate) use crud::put_in;
 pub use crud::{ListPage, ListRequest, Precondition, WriteOutcome};
+use fault::classify;
+pub use fault::Fault;
 pub use keys::{KeyCheck, KeyRef};
 pub(crate) use resources::with_resource;
 pub use resources::Resource;
@@ -54,8 +60,33 @@ pub enum StoreError {
     /// A list parameter (sort, cursor) that cannot be used.
     #[error("bad parameter {0:?}")]
     BadParameter(FieldError),
+    /// The database cannot do this now (busy, unreachable, full or read-only); nothing was written.
+    #[error("the database is unavailable ({0:?}): {1}")]
+    Unavailable(Fault, DbErr),
+    /// A bug or a corrupt database.
     #[error(transparent)]
-    Database(#[from] DbErr),
+    Database(DbErr),
+}
+
+impl From<DbErr> for StoreError {
+    fn from(error: DbErr) -> Self {
+        match classify(&error) {
+            fault @ (Fault::Contention
+            | Fault::Unavailable
+            | Fault::StorageFull
+            | Fault::ReadOnly) => Self::Unavailable(fault, error),
+            // Reached only where a write did not expect the index to refuse it.
+            Fault::Unique => Self::Conflict(vec![FieldError::new(
+                "",
+                "conflicts with a record written at the same time; read it again and retry",
+            )]),
+            Fault::ForeignKey => Self::Invalid(vec![FieldError::new(
+                "",
+                "references a record that does not exist (or was deleted meanwhile)",
+            )]),
+            Fault::Other => Self::Database(error),
+        }
+    }
 }
 
 fn describe(errors: &[FieldError]) -> String {
@@ -76,17 +107,34 @@ pub struct Referrer {
     pub field: String,
 }
 
+/// How often a write that lost a race with another transaction is tried in all.
+const WRITE_ATTEMPTS: u32 = 5;
+/// The PostgreSQL advisory lock that every instance's writers take first, so they take turns.
+const WRITERS_LOCK: i64 = 7301240;
+/// How long a request waits for a pooled connection unless configured otherwise.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// A handle on the database, cheap to clone.
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
-    /// SQLite allows one writer at a time; writers queue here instead of failing with "database is locked".
-    write_lock: Option<Arc<Mutex<()>>>,
+    /// Writers take turns, queueing here before they take a connection: SQLite allows one writer at a
+    /// time, and on PostgreSQL this keeps waiting writers from holding connections that reads need.
+    write_lock: Arc<Mutex<()>>,
 }
 
 impl Store {
     /// Connects to `url` (`sqlite://file.db?mode=rwc` or `postgres://…`).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbErr> {
+        Self::open(url, max_connections, DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// `connect`, with how long a request may wait for a pooled connection before it is answered 503.
+    pub async fn open(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Self, DbErr> {
         // SeaORM records its connect options, the URL among them, in a trace span: the password goes
         // to the driver on its own, so that no log level can show it.
         let (url, password) = crate::config::split_password(url);
@@ -96,17 +144,25 @@ impl Store {
         }
         options
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(acquire_timeout)
+            .connect_timeout(acquire_timeout)
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .busy_timeout(Duration::from_secs(30))
-                    .foreign_keys(false)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true)
+            })
+            .map_sqlx_sqlite_pool_opts(|pool| {
+                pool.after_release(|connection, _| Box::pin(pool_hygiene::sqlite(connection)))
+            })
+            .map_sqlx_postgres_pool_opts(|pool| {
+                pool.after_release(|connection, _| Box::pin(pool_hygiene::postgres(connection)))
             });
         let db = Database::connect(options).await?;
-        let write_lock =
-            (db.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Self { db, write_lock })
+        Ok(Self {
+            db,
+            write_lock: Arc::new(Mutex::new(())),
+        })
     }
 
     pub fn connection(&self) -> &DatabaseConnection {
@@ -124,14 +180,75 @@ impl Store {
         self.db.ping().await
     }
 
+    /// Whether the database answers and takes writes, within `within`. The write is a transaction that
+    /// deletes nothing and rolls back; it is skipped while another write holds the writers' turn (that
+    /// write shows the database takes writes).
+    pub async fn readiness(&self, within: Duration) -> Result<(), StoreError> {
+        let check = async {
+            self.db.ping().await?;
+            if let Ok(_turn) = self.write_lock.try_lock() {
+                let txn = begin_write(&self.db).await?;
+                txn.execute_unprepared("DELETE FROM idempotency_keys WHERE 1 = 0")
+                    .await?;
+                txn.rollback().await?;
+            }
+            Ok(())
+        };
+        match tokio::time::timeout(within, check).await {
+            Ok(result) => result,
+            Err(_) => Err(StoreError::Unavailable(
+                Fault::Unavailable,
+                DbErr::Custom(format!("no answer within {} ms", within.as_millis())),
+            )),
+        }
+    }
+
     pub async fn close(self) -> Result<(), DbErr> {
         self.db.close().await
     }
 
-    async fn lock_writes(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        match &self.write_lock {
-            Some(lock) => Some(lock.lock().await),
-            None => None,
+    async fn lock_writes(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.write_lock.lock().await
+    }
+
+    /// Runs `work` in one write transaction, committed if it succeeds and rolled back if not. Writers
+    /// take turns (see `begin_write`), and a transaction that loses a race with another one (a
+    /// deadlock, a serialization failure, SQLite busy) is tried again a few times before the caller is
+    /// told the database is busy.
+    pub(crate) async fn write<T>(
+        &self,
+        work: impl AsyncFn(&DatabaseTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let _guard = self.lock_writes().await;
+        let mut attempt = 1;
+        loop {
+            let result = async {
+                let txn = begin_write(&self.db).await?;
+                match work(&txn).await {
+                    Ok(value) => {
+                        txn.commit().await?;
+                        Ok(value)
+                    }
+                    Err(error) => {
+                        // A failed rollback leaves the connection in doubt; the pool then drops it.
+                        if let Err(rollback) = txn.rollback().await {
+                            tracing::warn!(error = %rollback, "rollback failed");
+                        }
+                        Err(error)
+                    }
+                }
+            }
+            .await;
+            match result {
+                Err(StoreError::Unavailable(Fault::Contention, error))
+                    if attempt < WRITE_ATTEMPTS =>
+                {
+                    tracing::debug!(attempt, %error, "write lost a race; trying again");
+                    tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
         }
     }
 
@@ -148,5 +265,43 @@ impl Store {
             }
         }
         Ok(true)
+    }
+}
+
+/// Starts a write transaction. Every writer takes the same lock before it touches a row, so writers
+/// cannot deadlock one another and checks that span rows (no parent cycle, unique external ids) see
+/// every earlier write: SQLite's `BEGIN IMMEDIATE`, and on PostgreSQL an advisory lock that every
+/// instance shares. It also numbers the change feed without gaps.
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITERS_LOCK})"))
+            .await?;
+    }
+    Ok(txn)
+}
+
+/// Checks on a connection as it returns to the pool: one still inside a transaction (a COMMIT or
+/// ROLLBACK that failed, as on a full disk) is closed rather than handed to the next request, where
+/// its writes would be acknowledged and then lost.
+mod pool_hygiene {
+    use sea_orm::sqlx::{self, Connection, Executor};
+
+    pub async fn sqlite(connection: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+        if connection.is_in_transaction() {
+            return Ok(false);
+        }
+        // The driver's count can disagree with the engine's; a ROLLBACK that succeeds proves the
+        // engine was still inside a transaction.
+        Ok(connection.execute("ROLLBACK").await.is_err())
+    }
+
+    pub async fn postgres(connection: &mut sqlx::PgConnection) -> Result<bool, sqlx::Error> {
+        Ok(!connection.is_in_transaction())
     }
 }

@@ -7,7 +7,7 @@ use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, IsolationLevel,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -102,30 +102,19 @@ impl Store {
         work: F,
     ) -> Result<Idempotent, StoreError>
     where
-        F: AsyncFnOnce(&DatabaseTransaction) -> Result<StoredResponse, StoreError>,
+        F: AsyncFn(&DatabaseTransaction) -> Result<StoredResponse, StoreError>,
     {
-        let _guard = self.lock_writes().await;
-        let txn = self.db.begin().await?;
-        if let Some(kept) = kept_response(&txn, key).await? {
-            return Ok(Idempotent::Replay(check_same_request(key, kept)?));
-        }
-        let response = work(&txn).await?;
-        match insert_kept(&txn, key, &response).await {
-            Ok(()) => {
-                txn.commit().await?;
-                Ok(Idempotent::Fresh(response))
+        // Under the writers' lock, a concurrent request with the same key has either committed its
+        // response, which is replayed here, or not started.
+        self.write(async |txn| {
+            if let Some(kept) = kept_response(txn, key).await? {
+                return Ok(Idempotent::Replay(check_same_request(key, kept)?));
             }
-            // Another request with this key got there first (PostgreSQL writes concurrently): undo
-            // this one and answer as that one did.
-            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                txn.rollback().await?;
-                match self.kept(key).await? {
-                    Some(kept) => Ok(Idempotent::Replay(check_same_request(key, kept)?)),
-                    None => Err(StoreError::Database(error)),
-                }
-            }
-            Err(error) => Err(error.into()),
-        }
+            let response = work(txn).await?;
+            insert_kept(txn, key, &response).await?;
+            Ok(Idempotent::Fresh(response))
+        })
+        .await
     }
 
     /// The live response kept for `key`, with the hash of the request that made it.
@@ -142,12 +131,9 @@ impl Store {
     /// Starts an import: everything it applies is one transaction, committed by `finish` only if no
     /// line was refused.
     pub async fn begin_import(&self, actor: Option<&str>) -> Result<Importer, DbErr> {
-        let guard = match &self.write_lock {
-            Some(lock) => Some(Arc::clone(lock).lock_owned().await),
-            None => None,
-        };
+        let guard = Arc::clone(&self.write_lock).lock_owned().await;
         Ok(Importer {
-            txn: self.db.begin().await?,
+            txn: super::begin_write(&self.db).await?,
             _guard: guard,
             actor: actor.map(str::to_owned),
             report: ImportReport::default(),
@@ -278,7 +264,7 @@ async fn insert_kept(
 /// An import in progress.
 pub struct Importer {
     txn: DatabaseTransaction,
-    _guard: Option<OwnedMutexGuard<()>>,
+    _guard: OwnedMutexGuard<()>,
     actor: Option<String>,
     report: ImportReport,
     errors: Vec<LineError>,
