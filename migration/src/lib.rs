@@ -5,6 +5,7 @@ mod m20261123_000001_initial;
 mod m20261123_000002_change_feed_index;
 mod m20261123_000003_idempotency_keys;
 mod m20261125_000001_api_keys;
+mod m20261201_000001_foreign_keys;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_change_feed_index::Migration),
             Box::new(m20261123_000003_idempotency_keys::Migration),
             Box::new(m20261125_000001_api_keys::Migration),
+            Box::new(m20261201_000001_foreign_keys::Migration),
         ]
     }
 }

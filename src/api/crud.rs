@@ -6,7 +6,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::extract::{parse_json, parse_json_value, IfMatch, ListQuery};
+use super::extract::{parse_json, IfMatch, ListQuery};
 use super::idempotency::{idempotency_key, request_hash, respond};
 use crate::config::Settings;
 use crate::domain::{Body, ExternalIds, Record};
@@ -214,8 +214,7 @@ pub async fn put<R: Resource>(
     Ok(record_response(response, &outcome.record))
 }
 
-/// Applies a JSON Merge Patch (RFC 7396) to the record's body and writes the result as a whole, so the
-/// patched record passes the same checks as a new one.
+/// Applies a JSON Merge Patch (RFC 7396) to the record (see `Store::patch`).
 pub async fn patch<R: Resource>(
     store: &Store,
     id: Uuid,
@@ -228,15 +227,8 @@ pub async fn patch<R: Resource>(
             crate::domain::FieldError::new("", "a merge patch must be a JSON object"),
         ]));
     }
-    let current = store.get::<R>(id).await?;
-    let mut document =
-        serde_json::to_value(&current.data).map_err(|error| ApiError::Internal(error.into()))?;
-    json_patch::merge(&mut document, &patch);
-    let body: R::Body = parse_json_value(document)?;
-    // Without If-Match, the write still must not overwrite a change made since the read above.
-    let expected = if_match.0.unwrap_or(current.meta.version);
     let outcome = store
-        .put::<R>(id, body, Some(expected), Some(actor))
+        .patch::<R>(id, &patch, if_match.0, Some(actor))
         .await?;
     Ok(record_response(HttpResponse::Ok(), &outcome.record))
 }

@@ -309,6 +309,35 @@ impl Store {
             .await
     }
 
+    /// Applies a JSON Merge Patch (RFC 7396) to the record's body and writes the result as a whole, so
+    /// the patched record passes the same checks as a new one. The patch applies to the record as it is
+    /// when the write takes its turn, so a write that came first is built on, not overwritten.
+    pub async fn patch<R: Resource>(
+        &self,
+        id: Uuid,
+        patch: &Value,
+        expected: Precondition,
+        actor: Option<&str>,
+    ) -> Result<WriteOutcome<R::Body>, StoreError> {
+        self.write(async |txn| {
+            let current = match R::Entity::find()
+                .filter(Expr::col("id").eq(id))
+                .one(txn)
+                .await?
+            {
+                Some(model) => record_of::<R>(&model)?,
+                None => return Err(StoreError::NotFound(R::Body::KIND)),
+            };
+            check_precondition(expected, Some(current.meta.version))?;
+            let mut document = serde_json::to_value(&current.data).map_err(corrupt::<R>)?;
+            json_patch::merge(&mut document, patch);
+            let body: R::Body =
+                parse_value(document).map_err(|error| StoreError::Invalid(vec![error]))?;
+            put_in::<R>(txn, id, body, Some(current.meta.version), actor).await
+        })
+        .await
+    }
+
     /// Deletes a record no other record references.
     pub async fn delete<R: Resource>(
         &self,
@@ -417,18 +446,19 @@ pub(crate) async fn put_in<R: Resource>(
             }
         }
         None => {
-            R::Entity::insert(model)
-                .exec_without_returning(txn)
+            // Ids are unique across resources: `records` refuses one that another resource holds.
+            register(txn, kind, id)
                 .await
                 .map_err(|err| match err.sql_err() {
                     Some(SqlErr::UniqueConstraintViolation(_)) => {
                         StoreError::Conflict(vec![FieldError::new(
                             "id",
-                            "the record was created by another request at the same time; retry",
+                            "is the id of a record of another resource; choose another id",
                         )])
                     }
-                    _ => StoreError::Database(err),
+                    _ => err.into(),
                 })?;
+            R::Entity::insert(model).exec_without_returning(txn).await?;
         }
     }
     write_indexes(txn, kind, id, &body, existing.is_some()).await?;
@@ -468,9 +498,25 @@ pub(crate) async fn delete_in<R: Resource>(
         .filter(Expr::col("id").eq(id))
         .exec(txn)
         .await?;
-    clear_indexes(txn, kind, id).await?;
+    // Its index rows go with it (ON DELETE CASCADE); a reference that the check above could not see
+    // makes the foreign key refuse the delete.
+    let unregister = Query::delete()
+        .from_table("records")
+        .and_where(Expr::col("id").eq(id))
+        .take();
+    txn.execute(&unregister).await?;
     append_change(txn, kind, id, "delete", version + 1, actor).await?;
     Ok(())
+}
+
+/// Adds a new record to `records`, which the foreign keys of references point at.
+async fn register(txn: &DatabaseTransaction, kind: ResourceKind, id: Uuid) -> Result<(), DbErr> {
+    let insert = Query::insert()
+        .into_table("records")
+        .columns(["id", "resource"])
+        .values_panic([id.into(), kind.name().into()])
+        .take();
+    txn.execute(&insert).await.map(|_| ())
 }
 
 /// Every reference that names no existing record, and every cycle a self-reference would close.

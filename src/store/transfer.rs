@@ -569,7 +569,9 @@ async fn export_kind<R: Resource>(
     }
 }
 
-/// Every project id, each after its parent (then by id).
+/// Every project id, each after its parent (then by id). Projects that no root leads to (a parent
+/// cycle or a missing parent, which a database written before the foreign keys may hold) follow, by
+/// id, so that an export never leaves a record out; they are reported in the log.
 async fn projects_parents_first(txn: &DatabaseTransaction) -> Result<Vec<Uuid>, DbErr> {
     let statement = sea_orm::Statement::from_string(
         txn.get_database_backend(),
@@ -578,11 +580,26 @@ async fn projects_parents_first(txn: &DatabaseTransaction) -> Result<Vec<Uuid>, 
              UNION ALL
              SELECT "p"."id", "tree"."depth" + 1 FROM "projects" AS "p" JOIN tree ON "p"."parent_id" = "tree"."id"
            )
-           SELECT "id" FROM tree ORDER BY "depth", "id""#,
+           SELECT "id", 0 AS "unrooted", "depth" FROM tree
+           UNION ALL
+           SELECT "id", 1, 0 FROM "projects" WHERE "id" NOT IN (SELECT "id" FROM tree)
+           ORDER BY 2, 3, 1"#,
     );
-    txn.query_all_raw(statement)
-        .await?
-        .iter()
-        .map(|row| row.try_get::<Uuid>("", "id"))
-        .collect()
+    let mut ids = Vec::new();
+    let mut unrooted = Vec::new();
+    for row in txn.query_all_raw(statement).await? {
+        let id = row.try_get::<Uuid>("", "id")?;
+        if row.try_get::<i32>("", "unrooted")? == 1 {
+            unrooted.push(id);
+        }
+        ids.push(id);
+    }
+    if !unrooted.is_empty() {
+        tracing::warn!(
+            count = unrooted.len(),
+            ids = ?unrooted,
+            "exported projects whose parents form a cycle or are missing; an import needs their parent_id fixed first"
+        );
+    }
+    Ok(ids)
 }

@@ -212,13 +212,42 @@ pub async fn fresh_database(engine: Engine) -> Option<(String, Option<tempfile::
     Some((database_url, dir))
 }
 
+/// A database with no tables at all, as a new installation or an older version starts from: its URL,
+/// and the folder that holds it on SQLite.
+pub async fn empty_database(engine: Engine) -> Option<(String, Option<tempfile::TempDir>)> {
+    match engine {
+        Engine::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("empty.db").display()
+            );
+            Some((url, Some(dir)))
+        }
+        Engine::Postgres => {
+            let admin_url = postgres_url()?;
+            // The template's name carries this run's process id, so the cleanup above drops it later.
+            let prefix = postgres_template(&admin_url).await;
+            let name = format!("{prefix}_empty_{}", uuid::Uuid::now_v7().simple());
+            let admin = Database::connect(&admin_url).await.unwrap();
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+            Some((with_database(&admin_url, &name), None))
+        }
+    }
+}
+
 /// Starts the app with settings changed by `configure`, or returns None when PostgreSQL is asked for but
 /// not configured.
 pub async fn spawn_with(engine: Engine, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let (database_url, dir) = fresh_database(engine).await?;
     let mut settings = settings();
-    settings.database_url = database_url.clone();
+    settings.database_url = database_url;
     configure(&mut settings);
+    let database_url = settings.database_url.clone();
     let store = Store::connect(&database_url, settings.db_max_connections)
         .await
         .unwrap();

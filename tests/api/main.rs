@@ -9,6 +9,7 @@ mod conditional;
 mod crud;
 mod errors;
 mod integration;
+mod integrity;
 mod lists;
 mod openapi;
 mod operations;
