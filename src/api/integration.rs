@@ -1,7 +1,9 @@
 //! Keeping partner databases in step: the change feed, bulk import and export.
 
 use actix_web::http::header;
-use actix_web::web::{Bytes, BytesMut};
+use std::time::Duration;
+
+use actix_web::web::Bytes;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
@@ -9,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::auth::Caller;
 use super::extract::Query;
 use super::idempotency::{idempotency_key, replayed};
+use super::spool::{spool, Line};
 use crate::config::Settings;
 use crate::domain::*;
 use crate::error::{ApiError, Problem};
@@ -54,36 +57,17 @@ pub async fn list_changes(
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// Reads the rest of the body only to hash it, for a retry whose first response is kept.
-async fn hash_rest(
-    payload: &mut web::Payload,
-    hasher: &mut Sha256,
-    limit: u64,
-) -> Result<(), ApiError> {
-    let mut total = 0u64;
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| ApiError::bad_request("", format!("the body could not be read: {e}")))?;
-        total += chunk.len() as u64;
-        if total > limit {
-            return Err(ApiError::PayloadTooLarge(limit as usize));
-        }
-        hasher.update(&chunk);
-    }
-    Ok(())
-}
-
-fn hex(digest: impl AsRef<[u8]>) -> String {
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Applies NDJSON lines or a JSON array of `{resource, op, data}` in one transaction: all of it, or
 /// nothing.
 ///
-/// Lines may reference records created by earlier lines (by the `id` they give). NDJSON streams: the
-/// body is applied as it arrives, never held whole. A refused import answers every refused line (up to
-/// 1,000) with its line number and a JSON pointer into it, and writes nothing. With an `Idempotency-Key`,
-/// a retry of an applied import answers as the first time and applies nothing.
+/// Lines may reference records created by earlier lines (by the `id` they give). The body is received
+/// whole into a temporary file before the import takes its turn to write, so a slow upload delays no
+/// other writer; each part of it must arrive within `INTERCITY_BODY_READ_TIMEOUT_SECS` (30 s). A JSON
+/// array is read one item at a time, never held whole. One line may be at most
+/// `INTERCITY_MAX_BODY_BYTES`, the limit of a single write. A refused import answers every refused line
+/// (up to 1,000) with its line number and a JSON pointer into it, and writes nothing. With an
+/// `Idempotency-Key`, a retry of an applied import answers as the first time and applies nothing; a
+/// retry sent while the first is still running waits for it and then does the same.
 #[utoipa::path(
     tag = "integration",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
@@ -100,6 +84,7 @@ fn hex(digest: impl AsRef<[u8]>) -> String {
         (status = 403, description = "The key is a reader key; writes need an editor or admin key", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "This key made too many writes; wait `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until the key may write again"))),
+        (status = 408, description = "The body stopped arriving; nothing was written", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the import limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not NDJSON or JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Lines were refused; nothing was written. `errors` has `line`, `field` and `message` for each",
@@ -131,70 +116,56 @@ pub async fn import(
             "send {NDJSON} (one line per record) or a JSON array as application/json, not `{content_type}`"
         )));
     }
-    let limit = settings.max_import_bytes;
+    let key = idempotency_key(&request, &settings, &actor.name)?;
     let mut hasher = Sha256::new();
     hasher.update(b"POST /v1/import\n");
-    let key = idempotency_key(&request, &settings, &actor.name)?;
-    if let Some(key) = &key {
-        if let Some(kept) = store.kept(key).await? {
-            hash_rest(&mut payload, &mut hasher, limit).await?;
-            let key = IdempotencyKey {
-                request_hash: hex(hasher.finalize()),
-                ..key.clone()
-            };
-            return Ok(replayed(check_same_request(&key, kept)?));
-        }
-    }
+    // The whole body first, so that a slow upload holds a temporary file and not the writers' turn.
+    let mut body = spool(
+        &mut payload,
+        hasher,
+        settings.max_import_bytes,
+        Duration::from_secs(settings.body_read_timeout_secs),
+    )
+    .await?;
+    let key = key.map(|key| IdempotencyKey {
+        request_hash: body.hash.clone(),
+        ..key
+    });
 
     let mut importer = store.begin_import(None).await?;
-    let started = std::time::Instant::now();
-    let mut buffer = BytesMut::new();
-    let mut total = 0u64;
-    let mut line = 0u64;
-    // A body whose first character is `[` is a JSON array, read whole; anything else is NDJSON.
-    let mut array: Option<bool> = None;
-    let outcome: Result<(), ApiError> = async {
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|e| {
-                ApiError::bad_request("", format!("the body could not be read: {e}"))
-            })?;
-            total += chunk.len() as u64;
-            if total > limit {
-                return Err(ApiError::PayloadTooLarge(limit as usize));
-            }
-            hasher.update(&chunk);
-            buffer.extend_from_slice(&chunk);
-            if array.is_none() {
-                array = buffer
-                    .iter()
-                    .find(|b| !b.is_ascii_whitespace())
-                    .map(|b| *b == b'[');
-            }
-            if array == Some(true) {
-                continue;
-            }
-            while let Some(end) = buffer.iter().position(|b| *b == b'\n') {
-                let text = buffer.split_to(end + 1);
-                line += 1;
-                apply_text(&mut importer, line, &text).await?;
-            }
+    // In the writers' turn, so a retry sent while the first import ran sees its committed answer.
+    if let Some(key) = &key {
+        if let Some(kept) = importer.kept(key).await? {
+            importer.abandon().await?;
+            return Ok(replayed(check_same_request(key, kept)?));
         }
-        if array == Some(true) {
-            let items: Vec<serde_json::Value> =
-                serde_json::from_slice(&buffer).map_err(|error| {
-                    ApiError::bad_request("", format!("the body is not a JSON array: {error}"))
-                })?;
-            for (index, item) in items.into_iter().enumerate() {
-                importer.apply_value(index as u64 + 1, item).await?;
-            }
-        } else if !buffer.is_empty() {
+    }
+    let started = std::time::Instant::now();
+    let max_line = settings.max_body_bytes;
+    let mut line = 0u64;
+    let applied: Result<(), ApiError> = async {
+        while let Some(text) = body.next_line(max_line).await? {
             line += 1;
-            apply_text(&mut importer, line, &buffer.split()).await?;
+            match text {
+                Line::Text(text) => {
+                    let text = text.trim_ascii();
+                    if !text.is_empty() {
+                        importer.apply(line, text).await?;
+                    }
+                }
+                Line::TooLong => importer.refuse_line(
+                    line,
+                    format!("is longer than {max_line} bytes (INTERCITY_MAX_BODY_BYTES), the limit for one record"),
+                ),
+            }
+            if line.is_multiple_of(PROGRESS_EVERY) {
+                tracing::info!(lines = line, "import progress");
+            }
         }
         Ok(())
     }
     .await;
-    if let Err(error) = outcome {
+    if let Err(error) = applied {
         importer.abandon().await?;
         return Err(error);
     }
@@ -206,11 +177,7 @@ pub async fn import(
         body: serde_json::to_string(&report).map_err(|e| ApiError::Internal(e.into()))?,
     };
     if let (Some(key), true) = (&key, importer.is_clean()) {
-        let key = IdempotencyKey {
-            request_hash: hex(hasher.finalize()),
-            ..key.clone()
-        };
-        importer.keep_response(&key, &response).await?;
+        importer.keep_response(key, &response).await?;
     }
     let finished = importer.finish().await?;
     tracing::info!(
@@ -225,21 +192,6 @@ pub async fn import(
             .body(response.body)),
         Err(refused) => Err(ApiError::ImportRefused(refused)),
     }
-}
-
-async fn apply_text(
-    importer: &mut crate::store::Importer,
-    line: u64,
-    text: &[u8],
-) -> Result<(), ApiError> {
-    let text = text.trim_ascii();
-    if !text.is_empty() {
-        importer.apply(line, text).await?;
-    }
-    if line.is_multiple_of(PROGRESS_EVERY) {
-        tracing::info!(lines = line, "import progress");
-    }
-    Ok(())
 }
 
 /// Every record as NDJSON import lines, from one consistent snapshot, in an order `/v1/import` accepts;

@@ -7,6 +7,7 @@ mod idempotency;
 mod integration;
 mod keys;
 mod resources;
+mod spool;
 mod stats;
 mod system;
 

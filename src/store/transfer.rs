@@ -288,6 +288,20 @@ impl Importer {
         }
     }
 
+    /// Refuses a line that could not be read at all.
+    pub fn refuse_line(&mut self, line: u64, message: String) {
+        self.report.lines += 1;
+        self.refuse(line, vec![FieldError::new("", message)]);
+    }
+
+    /// The live response kept for `key`, read in the import's own transaction (and so in its turn).
+    pub async fn kept(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<(String, StoredResponse)>, StoreError> {
+        kept_response(&self.txn, key).await
+    }
+
     fn refuse(&mut self, line: u64, errors: Vec<FieldError>) {
         self.refused += 1;
         for error in errors {
