@@ -48,7 +48,10 @@ mod tests {
     #[test]
     fn formulas_become_text_and_numbers_stay_numbers() {
         for (value, expected) in [
-            (json!("=HYPERLINK(\"http://x\",\"y\")"), "'=HYPERLINK(\"http://x\",\"y\")"),
+            (
+                json!("=HYPERLINK(\"http://x\",\"y\")"),
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
             (json!("+1"), "'+1"),
             (json!("-2"), "'-2"),
             (json!("@a"), "'@a"),
