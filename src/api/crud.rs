@@ -6,7 +6,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::extract::{parse_json, IfMatch, ListQuery};
+use super::extract::{parse_json, refuse_nul, IfMatch, ListQuery};
 use super::idempotency::{idempotency_key, request_hash, respond};
 use crate::config::Settings;
 use crate::domain::{Body, ExternalIds, Record};
@@ -163,6 +163,8 @@ pub async fn put_by_external_id<R: Resource>(
     if_match: IfMatch,
     actor: &str,
 ) -> Result<HttpResponse, ApiError> {
+    refuse_nul("system", system)?;
+    refuse_nul("external_id", value)?;
     let ids = &mut body.external_ids_mut().0;
     match ids.get(system) {
         Some(given) if given != value => {

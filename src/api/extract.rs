@@ -21,6 +21,22 @@ pub struct BodyLimit(pub usize);
 /// Longest query string accepted.
 const MAX_QUERY_LENGTH: usize = 4096;
 
+/// Refuses text from a path or query string that holds U+0000 (which PostgreSQL cannot store), naming
+/// the parameter; a NUL in the name itself is shown escaped.
+pub fn refuse_nul(field: &str, text: &str) -> Result<(), ApiError> {
+    if field.contains('\0') {
+        let name = field.escape_debug().to_string();
+        return Err(ApiError::bad_request(
+            &name,
+            "is a parameter name that contains the character U+0000 (NUL)",
+        ));
+    }
+    if text.contains('\0') {
+        return Err(ApiError::bad_request(field, crate::domain::NUL_MESSAGE));
+    }
+    Ok(())
+}
+
 /// Reads a value of `T` out of JSON, naming the field of the first mistake.
 pub fn parse_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     crate::domain::parse_value(value).map_err(|error| ApiError::Unprocessable(vec![error]))
@@ -108,11 +124,11 @@ impl FromRequest for PathId {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let text = request.match_info().get("id").unwrap_or("");
-        std::future::ready(
+        std::future::ready(refuse_nul("id", text).and_then(|()| {
             text.parse::<Uuid>()
                 .map(Self)
-                .map_err(|_| ApiError::bad_request("id", format!("`{text}` is not a UUID"))),
-        )
+                .map_err(|_| ApiError::bad_request("id", format!("`{text}` is not a UUID")))
+        }))
     }
 }
 
@@ -127,6 +143,9 @@ fn parse_query<T: DeserializeOwned>(
     pairs: &[(String, String)],
     extra: &[&str],
 ) -> Result<T, ApiError> {
+    for (name, value) in pairs {
+        refuse_nul(name, value)?;
+    }
     let encoded = serde_urlencoded::to_string(pairs).unwrap_or_default();
     let deserializer =
         serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));

@@ -332,6 +332,11 @@ pub trait Body:
     }
 }
 
+/// One step of a JSON pointer (RFC 6901).
+fn pointer_step(part: &str) -> String {
+    format!("/{}", part.replace('~', "~0").replace('/', "~1"))
+}
+
 /// A JSON pointer (RFC 6901) for a serde path.
 fn pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
@@ -342,8 +347,48 @@ fn pointer(path: &serde_path_to_error::Path) -> String {
             Segment::Enum { variant } => Some(variant.clone()),
             Segment::Unknown => None,
         })
-        .map(|part| format!("/{}", part.replace('~', "~0").replace('/', "~1")))
+        .map(|part| pointer_step(&part))
         .collect()
+}
+
+/// Says what is wrong with text holding U+0000.
+pub const NUL_MESSAGE: &str = "contains the character U+0000 (NUL), which text may not hold";
+
+/// The first string or object key in `value` that holds U+0000, as a pointer to the string or to the
+/// object with the key. PostgreSQL cannot store U+0000 in text, so neither engine accepts it.
+fn find_nul(value: &serde_json::Value) -> Option<FieldError> {
+    use serde_json::Value;
+    // The steps are collected innermost first, and only on the way back from a hit.
+    fn walk(value: &Value) -> Option<(Vec<String>, &'static str)> {
+        let inside = |step: String, found: Option<(Vec<String>, &'static str)>| {
+            found.map(|(mut steps, message)| {
+                steps.push(step);
+                (steps, message)
+            })
+        };
+        match value {
+            Value::String(text) if text.contains('\0') => Some((Vec::new(), NUL_MESSAGE)),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| inside(i.to_string(), walk(item))),
+            Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+                if key.contains('\0') {
+                    Some((
+                        Vec::new(),
+                        "has a key that contains the character U+0000 (NUL), which text may not hold",
+                    ))
+                } else {
+                    inside(key.clone(), walk(item))
+                }
+            }),
+            _ => None,
+        }
+    }
+    walk(value).map(|(steps, message)| {
+        let field: String = steps.iter().rev().map(|step| pointer_step(step)).collect();
+        FieldError::new(field, message)
+    })
 }
 
 /// The field an error is about: serde reports unknown and missing fields at their parent.
@@ -373,12 +418,45 @@ fn field_error(parent: String, message: String) -> FieldError {
     FieldError::new(parent, message)
 }
 
-/// Reads a value of `T` out of JSON; a mistake names its field as a JSON pointer.
+/// Reads a value of `T` out of JSON; a mistake names its field as a JSON pointer. Every body and import
+/// line passes here, so this is where text holding U+0000 is refused.
 pub fn parse_value<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,
 ) -> Result<T, FieldError> {
+    if let Some(error) = find_nul(&value) {
+        return Err(error);
+    }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let parent = pointer(error.path());
         field_error(parent, error.into_inner().to_string())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nul_is_found_in_values_and_keys_at_any_depth() {
+        let field = |value: serde_json::Value| find_nul(&value).map(|error| error.field);
+        assert_eq!(
+            field(json!({"name": "Kita\u{0}kyushu"})).as_deref(),
+            Some("/name")
+        );
+        assert_eq!(field(json!({"a\u{0}": 1})).as_deref(), Some(""));
+        assert_eq!(
+            field(json!({"sources": [{"quote": "ok"}, {"quote": "\u{0}"}]})).as_deref(),
+            Some("/sources/1/quote")
+        );
+        assert_eq!(
+            field(json!({"external_ids": {"x\u{0}": "1"}})).as_deref(),
+            Some("/external_ids")
+        );
+        assert_eq!(
+            field(json!({"a/b~": ["\u{0}"]})).as_deref(),
+            Some("/a~1b~0/0")
+        );
+        assert_eq!(field(json!({"name": "Kitakyushu", "n": [1, null]})), None);
+    }
 }

@@ -523,8 +523,8 @@ common_fields! {
         pub scheme: Option<ShortText>,
         #[serde(default)]
         pub instrument: Option<Instrument>,
-        /// Exact decimal amount, at least 0, with no more decimals than the currency has; omit it when the
-        /// sources give none.
+        /// Exact decimal amount, at least 0 and at most 100000000000000 (10^14, in any currency), with no
+        /// more decimals than the currency has; omit it when the sources give none.
         #[serde(default)]
         #[schema(example = "800000000")]
         pub amount: Option<Decimal>,

@@ -168,6 +168,10 @@ impl From<Decimal> for String {
     }
 }
 
+/// The largest amount, in major units of any currency: with up to 4 decimals (ISO 4217's most), its
+/// minor units still fit in i64.
+pub const MAX_AMOUNT: i64 = 100_000_000_000_000;
+
 /// An amount of money in integer minor units of its currency, so sums are exact.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Money {
@@ -193,10 +197,17 @@ impl Money {
             ));
         }
         let padded = format!("{whole}{fraction:0<width$}", width = exponent as usize);
-        let minor = padded
-            .parse::<i64>()
-            .map_err(|_| format!("`{text}` is too large"))?;
-        Ok(Self { minor, currency })
+        let largest = i128::from(MAX_AMOUNT) * 10i128.pow(exponent);
+        let too_large = || format!("`{text}` is larger than the maximum, {MAX_AMOUNT}");
+        // A decimal has at most 40 digits, which may not fit in i128: that is too large as well.
+        let minor = padded.parse::<i128>().map_err(|_| too_large())?;
+        if minor > largest {
+            return Err(too_large());
+        }
+        Ok(Self {
+            minor: minor as i64,
+            currency,
+        })
     }
 
     /// The amount as a decimal string with the currency's number of decimals (`"1250.50"`, `"800000000"`).
@@ -263,6 +274,16 @@ mod tests {
         assert!(m("1.5", jpy).is_err());
         assert!(m("-1", jpy).is_err());
         assert!(m("99999999999999999999", jpy).is_err());
+        let clf = CurrencyCode::parse("CLF").unwrap();
+        assert_eq!(clf.exponent(), 4);
+        assert_eq!(
+            m("100000000000000", clf).unwrap().minor,
+            1_000_000_000_000_000_000
+        );
+        assert_eq!(m("100000000000000.0000", jpy).unwrap().minor, MAX_AMOUNT);
+        assert!(m("100000000000000.0001", clf).is_err());
+        assert!(m("100000000000001", jpy).is_err());
+        assert!(m(&"9".repeat(40), jpy).is_err());
         assert_eq!(format_minor(-5, 2), "-0.05");
     }
 

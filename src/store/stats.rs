@@ -56,8 +56,30 @@ fn count_all() -> SimpleExpr {
     Func::cast_as(Func::count(Expr::cust("*")), "BIGINT").into()
 }
 
+/// A sum that fits in i64: counts, and participants (at most u32::MAX each, so below 2^31 rows).
 fn sum(expr: SimpleExpr) -> SimpleExpr {
     Func::cast_as(Func::sum(expr), "BIGINT").into()
+}
+
+/// Money sums are split at this power of ten: amounts go up to i64, so their sum can pass it (SQLite
+/// then fails with `integer overflow`, PostgreSQL with `bigint out of range`), but the sums of the high
+/// and low parts fit, and are joined exactly in i128.
+const MONEY_SPLIT: i64 = 1_000_000_000;
+
+/// The sums of the high and low parts of `minor`, to be joined by `money_columns`.
+fn money_sums(minor: SimpleExpr) -> [Column; 2] {
+    [
+        column(
+            "total_minor_high",
+            sum(minor.clone().div(MONEY_SPLIT)),
+            Kind::Integer,
+        ),
+        column(
+            "total_minor_low",
+            sum(minor.modulo(MONEY_SPLIT)),
+            Kind::Integer,
+        ),
+    ]
 }
 
 /// 1 for each row where `expr` is null.
@@ -290,15 +312,15 @@ impl Store {
                 query.year_to,
             )),
         );
-        let figures = vec![
-            column("total_minor", sum(col("f", "amount_minor")), Kind::Integer),
+        let mut figures = Vec::from(money_sums(col("f", "amount_minor")));
+        figures.extend([
             column("count", count_all(), Kind::Integer),
             column(
                 "count_without_amount",
                 count_null(col("f", "amount_minor")),
                 Kind::Integer,
             ),
-        ];
+        ]);
         let mut table = self.aggregate(select, groups, figures).await?;
         money_columns(&mut table);
         Ok(table)
@@ -479,22 +501,26 @@ fn read_row(row: &QueryResult, columns: &[&Column]) -> Result<Map<String, Value>
     Ok(values)
 }
 
-/// Replaces `total_minor` with `total_amount`, a decimal string in the row's currency.
+/// Replaces the sums of `money_sums` with `total_amount`, a decimal string in the row's currency.
 fn money_columns(table: &mut Table) {
+    table.columns.retain(|column| *column != "total_minor_low");
     for column in table.columns.iter_mut() {
-        if *column == "total_minor" {
+        if *column == "total_minor_high" {
             *column = "total_amount";
         }
     }
     for row in &mut table.rows {
-        let minor = row.get("total_minor").and_then(Value::as_i64);
+        let part = |name| row.get(name).and_then(Value::as_i64).map(i128::from);
+        let minor = part("total_minor_high")
+            .zip(part("total_minor_low"))
+            .map(|(high, low)| high * i128::from(MONEY_SPLIT) + low);
         let exponent = row
             .get("currency")
             .and_then(Value::as_str)
             .and_then(|code| CurrencyCode::parse(code).ok())
             .map(CurrencyCode::exponent);
         let amount = match (minor, exponent) {
-            (Some(minor), Some(exponent)) => Value::String(format_minor(minor.into(), exponent)),
+            (Some(minor), Some(exponent)) => Value::String(format_minor(minor, exponent)),
             (None, Some(_)) => Value::String("0".into()),
             _ => Value::Null,
         };

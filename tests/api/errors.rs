@@ -7,12 +7,12 @@ use crate::crud::fixture;
 use crate::helpers::{on_both_engines, Reply, TestApp};
 
 /// Sends a bad write and checks that it failed with `status` on `field` and left no trace.
-async fn refused(
+pub async fn refused(
     app: &TestApp,
     reply_of: impl std::future::Future<Output = Reply>,
     status: u16,
     field: &str,
-) {
+) -> Reply {
     let before = app.change_count().await;
     let reply = reply_of.await;
     reply.assert_problem(status, field);
@@ -23,6 +23,7 @@ async fn refused(
         before,
         "a refused write left a change behind"
     );
+    reply
 }
 
 on_both_engines! {

@@ -8,6 +8,7 @@ mod client;
 mod conditional;
 mod crud;
 mod errors;
+mod hostile;
 mod integration;
 mod integrity;
 mod lists;
