@@ -8,6 +8,7 @@ mod client;
 mod conditional;
 mod crud;
 mod errors;
+mod faults;
 mod hostile;
 mod integration;
 mod integrity;
