@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use awc::http::{header, Method, StatusCode};
 use futures_util::future::join;
-use futures_util::StreamExt;
 use intercity::config::Settings;
 use intercity::domain::{KeyName, Role};
 use intercity::startup::Application;
