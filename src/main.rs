@@ -155,7 +155,7 @@ async fn export(
     resource: Option<ResourceKind>,
     format: Format,
 ) -> anyhow::Result<()> {
-    let mut receiver = store.export(resource);
+    let mut receiver = store.export(resource).await?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut columns: Option<Vec<String>> = None;
     while let Some(item) = receiver.recv().await {

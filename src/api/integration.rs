@@ -221,7 +221,7 @@ pub async fn export(
             "is required with format=csv: CSV holds one resource",
         ));
     }
-    let receiver = store.export(query.resource);
+    let receiver = store.export(query.resource).await?;
     let mut columns: Option<Vec<String>> = None;
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|item| (item, receiver))

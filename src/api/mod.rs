@@ -169,6 +169,70 @@ pub fn openapi() -> OpenApiDoc {
         .openapi(openapi_base())
         .configure(routes)
         .split_for_parts();
+    with_database_faults(document)
+}
+
+/// Adds the answers any operation that uses the database can give when the database cannot serve it:
+/// 503 (unreachable, busy, read-only) with `Retry-After`, and for writes 507 (disk full).
+pub fn with_database_faults(mut document: OpenApiDoc) -> OpenApiDoc {
+    use utoipa::openapi::{
+        header::HeaderBuilder, schema::Type, Content, ObjectBuilder, Ref, Response, ResponseBuilder,
+    };
+    let problem = |description: &str, retry: bool| -> Response {
+        let mut response = ResponseBuilder::new().description(description).content(
+            crate::error::PROBLEM_JSON,
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        );
+        if retry {
+            response = response.header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(0)),
+                    ))
+                    .description(Some("Seconds to wait before retrying"))
+                    .build(),
+            );
+        }
+        response.build()
+    };
+    for (path, item) in document.paths.paths.iter_mut() {
+        if !path.starts_with("/v1/") || path == "/v1/sectors" {
+            continue;
+        }
+        let reads = [&mut item.get].into_iter().flatten();
+        let writes = [
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten();
+        for (operation, write) in reads.map(|o| (o, false)).chain(writes.map(|o| (o, true))) {
+            let responses = &mut operation.responses.responses;
+            responses.entry("503".into()).or_insert_with(|| {
+                problem(
+                    "The database cannot serve this now (unreachable, busy or read-only); nothing \
+                     was written. Retry after `Retry-After` seconds",
+                    true,
+                )
+                .into()
+            });
+            if write {
+                responses.entry("507".into()).or_insert_with(|| {
+                    problem(
+                        "The database's disk is full; nothing was written. Retry once space has \
+                         been freed",
+                        false,
+                    )
+                    .into()
+                });
+            }
+        }
+    }
     document
 }
 

@@ -117,17 +117,6 @@ impl Store {
         .await
     }
 
-    /// The live response kept for `key`, with the hash of the request that made it.
-    pub async fn kept(
-        &self,
-        key: &IdempotencyKey,
-    ) -> Result<Option<(String, StoredResponse)>, StoreError> {
-        let txn = self.db.begin().await?;
-        let kept = kept_response(&txn, key).await;
-        txn.commit().await?;
-        kept
-    }
-
     /// Starts an import: everything it applies is one transaction, committed by `finish` only if no
     /// line was refused.
     pub async fn begin_import(&self, actor: Option<&str>) -> Result<Importer, DbErr> {
@@ -143,23 +132,13 @@ impl Store {
     }
 
     /// Streams every record (or every record of `only`) as NDJSON import lines, from one snapshot, in an
-    /// order `/v1/import` accepts: resources in dependency order, programmes before their phases.
-    pub fn export(&self, only: Option<ResourceKind>) -> mpsc::Receiver<Result<ExportItem, DbErr>> {
-        let (sender, receiver) = mpsc::channel(16);
-        let store = self.clone();
-        tokio::spawn(async move {
-            if let Err(error) = store.export_into(only, &sender).await {
-                let _ = sender.send(Err(error)).await;
-            }
-        });
-        receiver
-    }
-
-    async fn export_into(
+    /// order `/v1/import` accepts: resources in dependency order, programmes before their phases. The
+    /// snapshot is taken before this returns, so a database that cannot be read fails here, before
+    /// anything is sent.
+    pub async fn export(
         &self,
         only: Option<ResourceKind>,
-        sender: &mpsc::Sender<Result<ExportItem, DbErr>>,
-    ) -> Result<(), DbErr> {
+    ) -> Result<mpsc::Receiver<Result<ExportItem, DbErr>>, DbErr> {
         let snapshot = self
             .db
             .begin_with_config(
@@ -167,17 +146,31 @@ impl Store {
                 Some(AccessMode::ReadOnly),
             )
             .await?;
-        for kind in ResourceKind::ALL {
-            if only.is_some_and(|only| only != kind) {
-                continue;
+        let (sender, receiver) = mpsc::channel(16);
+        tokio::spawn(async move {
+            if let Err(error) = export_from(snapshot, only, &sender).await {
+                let _ = sender.send(Err(error)).await;
             }
-            let sent = with_resource!(kind, export_kind(&snapshot, sender).await)?;
-            if !sent {
-                break;
-            }
-        }
-        snapshot.commit().await
+        });
+        Ok(receiver)
     }
+}
+
+async fn export_from(
+    snapshot: DatabaseTransaction,
+    only: Option<ResourceKind>,
+    sender: &mpsc::Sender<Result<ExportItem, DbErr>>,
+) -> Result<(), DbErr> {
+    for kind in ResourceKind::ALL {
+        if only.is_some_and(|only| only != kind) {
+            continue;
+        }
+        let sent = with_resource!(kind, export_kind(&snapshot, sender).await)?;
+        if !sent {
+            break;
+        }
+    }
+    snapshot.commit().await
 }
 
 /// The live response kept for `key`, with the hash of the request that made it.

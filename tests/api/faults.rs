@@ -318,3 +318,201 @@ async fn a_full_disk_loses_no_acknowledged_write_and_writes_recover() {
     reopened.close().await.unwrap();
     drop(app);
 }
+
+/// A PostgreSQL server of the test's own, so that stopping it disturbs no other test: initdb'd into a
+/// temporary folder, run as the `postgres` user on a free port, stopped and removed when dropped.
+struct PrivatePostgres(PgCtl);
+
+/// Where a private server lives, and `pg_ctl` for it.
+#[derive(Clone)]
+struct PgCtl {
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl PrivatePostgres {
+    fn start() -> Option<Self> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|entry| Some(entry.ok()?.path().join("bin")))
+            .filter(|bin| bin.join("initdb").exists())
+            .max()?;
+        let dir = tempfile::tempdir().unwrap().keep();
+        let owned = Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(&dir)
+            .status();
+        if !owned.is_ok_and(|status| status.success()) {
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cluster = PgCtl { bin, dir, port };
+        let data = cluster.dir.join("data");
+        let initdb = cluster
+            .as_postgres("initdb")
+            .args(["--auth=trust", "--username=postgres", "--no-sync", "-D"])
+            .arg(&data)
+            .output()
+            .ok()?;
+        if !initdb.status.success() {
+            eprintln!("initdb failed: {}", String::from_utf8_lossy(&initdb.stderr));
+            return None;
+        }
+        cluster.run("start").then_some(Self(cluster))
+    }
+}
+
+impl PgCtl {
+    fn as_postgres(&self, program: &str) -> Command {
+        let mut command = Command::new("runuser");
+        command
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join(program));
+        command
+    }
+
+    /// `pg_ctl start` or `stop`, waiting until it is done.
+    fn run(&self, action: &str) -> bool {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1",
+            self.port,
+            self.dir.display()
+        );
+        self.as_postgres("pg_ctl")
+            .args(["-w", "-m", "fast", "-D"])
+            .arg(self.dir.join("data"))
+            .args(["-l"])
+            .arg(self.dir.join("log"))
+            .args(["-o", &options, action])
+            .output()
+            .is_ok_and(|output| output.status.success())
+    }
+
+    fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        self.0.run("stop");
+        let _ = std::fs::remove_dir_all(&self.0.dir);
+    }
+}
+
+#[actix_web::test]
+async fn postgres_stopped_and_started_under_load_gives_only_503s_and_loses_nothing() {
+    if std::env::var("TEST_DATABASE_URL").is_err() {
+        eprintln!("skipped on PostgreSQL: TEST_DATABASE_URL is not set");
+        return;
+    }
+    let Some(server) = tokio::task::spawn_blocking(PrivatePostgres::start)
+        .await
+        .unwrap()
+    else {
+        eprintln!("SKIPPED postgres_stopped_and_started: cannot run a private PostgreSQL here (needs root and initdb)");
+        return;
+    };
+    let control = server.0.clone();
+    let admin = sea_orm::Database::connect(control.url("postgres"))
+        .await
+        .unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(&admin, "CREATE DATABASE intercity")
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let url = control.url("intercity");
+    let store = Store::connect(&url, 1).await.unwrap();
+    store.migrate().await.unwrap();
+    store.close().await.unwrap();
+    let app = spawn_with(Engine::Postgres, |s| {
+        s.database_url = url.clone();
+        s.db_acquire_timeout_ms = 500;
+        s.write_rate_per_minute = 0;
+    })
+    .await
+    .unwrap();
+
+    let mut acknowledged = BTreeSet::new();
+    let mut unavailable = 0;
+    let outage = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let stopped = Instant::now();
+        assert!(run_blocking(&control, "stop").await, "pg_ctl stop failed");
+        let asked = Instant::now();
+        let ready = app.get("/readyz").await;
+        assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            asked.elapsed() < Duration::from_millis(1500),
+            "/readyz took {:?}",
+            asked.elapsed()
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(run_blocking(&control, "start").await, "pg_ctl start failed");
+        stopped.elapsed()
+    };
+    let load = async {
+        let started = Instant::now();
+        let mut i = 0;
+        // Writers and readers, from before the outage until well after it.
+        while started.elapsed() < Duration::from_secs(8) {
+            i += 1;
+            let (write, read) = join(
+                app.post(
+                    "/v1/cities",
+                    &json!({"name": format!("City {i}"), "country": "JP"}),
+                ),
+                app.get("/v1/cities?limit=5"),
+            )
+            .await;
+            for reply in [&write, &read] {
+                match reply.status.as_u16() {
+                    200 | 201 => {}
+                    503 => {
+                        assert_unavailable(reply);
+                        unavailable += 1;
+                    }
+                    other => panic!("request {i}: {other} {}", reply.body),
+                }
+            }
+            if write.status == StatusCode::CREATED {
+                acknowledged.insert(write.body["id"].as_str().unwrap().to_owned());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let (down_for, ()) = join(outage, load).await;
+    assert!(unavailable > 0, "no request saw the {down_for:?} outage");
+
+    // Recovered without a restart: writes and reads work, and every acknowledged write is there.
+    let created = app
+        .post("/v1/cities", &json!({"name": "After", "country": "JP"}))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(app.get("/readyz").await.status, StatusCode::OK);
+    let listed: BTreeSet<String> = app
+        .list_all("/v1/cities?limit=500")
+        .await
+        .iter()
+        .map(|city| city["id"].as_str().unwrap().to_owned())
+        .collect();
+    let lost: Vec<_> = acknowledged.difference(&listed).collect();
+    assert!(lost.is_empty(), "acknowledged writes lost: {lost:?}");
+    app.store.clone().close().await.unwrap();
+    drop(app);
+    tokio::task::spawn_blocking(move || drop(server))
+        .await
+        .unwrap();
+}
+
+async fn run_blocking(control: &PgCtl, action: &'static str) -> bool {
+    let control = control.clone();
+    tokio::task::spawn_blocking(move || control.run(action))
+        .await
+        .unwrap()
+}
