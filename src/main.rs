@@ -1,4 +1,4 @@
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Seek, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -105,7 +105,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// `intercity import FILE`: one transaction, with a progress bar on standard error.
 async fn import(store: &Store, file: &Path) -> anyhow::Result<ExitCode> {
     let (reader, size): (Box<dyn BufRead>, Option<u64>) = if file == Path::new("-") {
-        (Box::new(std::io::stdin().lock()), None)
+        // Standard input is read whole first, so that a slow pipe holds no writer's turn.
+        let mut spooled = tempfile::tempfile().context("cannot make a temporary file")?;
+        let size = std::io::copy(&mut std::io::stdin().lock(), &mut spooled)?;
+        spooled.rewind()?;
+        (Box::new(std::io::BufReader::new(spooled)), Some(size))
     } else {
         let opened =
             std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;

@@ -139,13 +139,17 @@ impl Store {
         &self,
         only: Option<ResourceKind>,
     ) -> Result<mpsc::Receiver<Result<ExportItem, DbErr>>, DbErr> {
-        let snapshot = self
-            .db
-            .begin_with_config(
-                Some(IsolationLevel::RepeatableRead),
-                Some(AccessMode::ReadOnly),
-            )
-            .await?;
+        // A SQLite transaction reads from one snapshot already; PostgreSQL needs to be asked.
+        let snapshot = if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            self.db
+                .begin_with_config(
+                    Some(IsolationLevel::RepeatableRead),
+                    Some(AccessMode::ReadOnly),
+                )
+                .await?
+        } else {
+            self.db.begin().await?
+        };
         let (sender, receiver) = mpsc::channel(16);
         tokio::spawn(async move {
             if let Err(error) = export_from(snapshot, only, &sender).await {
