@@ -193,7 +193,7 @@ where
         Output = Result<(Vec<&'static str>, Vec<Map<String, Value>>, Value), ApiError>,
     >,
 {
-    let version = store.data_version(resources).await.map_err(internal)?;
+    let version = store.data_version(resources).await?;
     let format = if csv { "csv" } else { "json" };
     let key = format!(
         "{}?{}#{format}@{version}",
@@ -286,7 +286,7 @@ pub async fn funding_stats(
     let csv = wants_csv(&request, query.format);
     versioned(&store, &request, csv, FUNDING_DATA, || async {
         let keys = query.keys().iter().map(|k| k.code()).collect();
-        let table = store.funding_stats(&query).await.map_err(internal)?;
+        let table = store.funding_stats(&query).await?;
         Ok(table_answer(keys, table))
     })
     .await
@@ -314,7 +314,7 @@ pub async fn project_stats(
     let csv = wants_csv(&request, query.format);
     versioned(&store, &request, csv, PROJECT_DATA, || async {
         let keys = query.keys().iter().map(|k| k.code()).collect();
-        let table = store.project_stats(&query).await.map_err(internal)?;
+        let table = store.project_stats(&query).await?;
         Ok(table_answer(keys, table))
     })
     .await
@@ -341,7 +341,7 @@ pub async fn exchange_stats(
     let csv = wants_csv(&request, query.format);
     versioned(&store, &request, csv, EXCHANGE_DATA, || async {
         let keys = query.keys().iter().map(|k| k.code()).collect();
-        let table = store.exchange_stats(&query).await.map_err(internal)?;
+        let table = store.exchange_stats(&query).await?;
         Ok(table_answer(keys, table))
     })
     .await
@@ -369,7 +369,7 @@ pub async fn indicator_stats(
     let csv = wants_csv(&request, query.format);
     versioned(&store, &request, csv, INDICATOR_DATA, || async {
         let keys = query.keys().iter().map(|k| k.code()).collect();
-        let table = store.indicator_stats(&query).await.map_err(internal)?;
+        let table = store.indicator_stats(&query).await?;
         Ok(table_answer(keys, table))
     })
     .await
@@ -428,11 +428,8 @@ pub async fn overview(
 ) -> Result<HttpResponse, ApiError> {
     let csv = wants_csv(&request, query.0.format);
     versioned(&store, &request, csv, &ResourceKind::ALL, || async {
-        let headline = store.headline().await.map_err(internal)?;
-        let funding = store
-            .funding_stats(&FundingStatsQuery::default())
-            .await
-            .map_err(internal)?;
+        let headline = store.headline().await?;
+        let funding = store.funding_stats(&FundingStatsQuery::default()).await?;
         let json = serde_json::json!({"headline": headline, "funding": funding.rows});
         Ok((SUMMARY_COLUMNS.to_vec(), flatten(&json), json))
     })
@@ -491,33 +488,22 @@ pub async fn partnership_summary(
             partnership_id: Some(id),
             ..Default::default()
         };
-        let by_sector = store
-            .project_stats(&projects("sector"))
-            .await
-            .map_err(internal)?;
-        let by_status = store
-            .project_stats(&projects("status"))
-            .await
-            .map_err(internal)?;
-        let by_start = store
-            .project_stats(&projects("start_year"))
-            .await
-            .map_err(internal)?;
+        let by_sector = store.project_stats(&projects("sector")).await?;
+        let by_status = store.project_stats(&projects("status")).await?;
+        let by_start = store.project_stats(&projects("start_year")).await?;
         let funding = store
             .funding_stats(&FundingStatsQuery {
                 partnership_id: Some(id),
                 ..Default::default()
             })
-            .await
-            .map_err(internal)?;
+            .await?;
         let exchanges = store
             .exchange_stats(&ExchangeStatsQuery {
                 group_by: GroupBy::try_from("year".to_owned()).ok(),
                 partnership_id: Some(id),
                 ..Default::default()
             })
-            .await
-            .map_err(internal)?;
+            .await?;
         let years: Vec<i32> = [
             year_of(
                 partnership
