@@ -25,6 +25,7 @@ const ORGANIZATION_KINDS: [&str; 4] = [
 const PARTNERSHIP_KINDS: [&str; 3] = ["sister_city", "friendship_city", "technical_cooperation"];
 const STATUSES: [&str; 3] = ["active", "completed", "planned"];
 const EXCHANGE_KINDS: [&str; 3] = ["trainee_acceptance", "expert_dispatch", "seminar"];
+const FUNDING_KINDS: [&str; 3] = ["commitment", "disbursement", "budget"];
 
 fn id(kind: ResourceKind, i: u64) -> Uuid {
     Uuid::new_v5(
@@ -72,7 +73,8 @@ pub fn lines(scale: u64) -> impl Iterator<Item = String> {
     });
     let fundings = (0..scale).map(move |i| {
         let (currency, cents) = CURRENCIES[(i % 4) as usize];
-        line(Funding, json!({"id": id(Funding, i), "project_id": id(Project, i), "funder_id": id(Organization, i),
+        line(Funding, json!({"id": id(Funding, i), "project_id": id(Project, i), "kind": pick(&FUNDING_KINDS, i),
+            "funder_id": id(Organization, i),
             "instrument": "grant", "amount": format!("{}{cents}", (i + 1) * 1000), "currency": currency,
             "period": year(i).to_string()}))
     });

@@ -14,13 +14,16 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub notes: Option<String>,
     pub project_id: Uuid,
+    pub kind: String,
     pub funder_id: Uuid,
     pub scheme: Option<String>,
     pub instrument: Option<String>,
     /// The amount in integer minor units of `currency` (exact; never a float).
     pub amount_minor: Option<i64>,
     pub currency: Option<String>,
+    pub amount_qualifier: Option<String>,
     pub period: Option<String>,
+    pub value_date: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

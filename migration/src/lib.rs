@@ -6,6 +6,7 @@ mod m20261123_000002_change_feed_index;
 mod m20261123_000003_idempotency_keys;
 mod m20261125_000001_api_keys;
 mod m20261201_000001_foreign_keys;
+mod m20261201_000002_funding_kinds;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_idempotency_keys::Migration),
             Box::new(m20261125_000001_api_keys::Migration),
             Box::new(m20261201_000001_foreign_keys::Migration),
+            Box::new(m20261201_000002_funding_kinds::Migration),
         ]
     }
 }

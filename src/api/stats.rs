@@ -28,7 +28,8 @@ pub struct StatsTable<T> {
     pub rows: Vec<T>,
 }
 
-/// A row of `/v1/stats/fundings`: the grouping columns asked for, then `currency` and the figures.
+/// A row of `/v1/stats/fundings`: the grouping columns asked for, then `kind` and `currency`, and the
+/// figures.
 #[derive(Serialize, ToSchema)]
 pub struct FundingStatsRow {
     /// Present with `group_by=year`; null for fundings with no period.
@@ -47,6 +48,10 @@ pub struct FundingStatsRow {
     pub instrument: Option<String>,
     pub partnership_id: Option<uuid::Uuid>,
     pub partnership_title: Option<String>,
+    /// Always a grouping key: amounts of different kinds (a commitment and a disbursement) are never
+    /// added together.
+    #[schema(value_type = FundingKind, example = "commitment")]
+    pub kind: String,
     /// Always a grouping key: amounts are never added across currencies.
     #[schema(example = "JPY")]
     pub currency: Option<String>,
@@ -131,7 +136,7 @@ pub struct IndicatorStatsRow {
 #[derive(Serialize, ToSchema)]
 pub struct Overview {
     pub headline: Headline,
-    /// Funding totals, one row per currency.
+    /// Funding totals, one row per kind and currency: committed and disbursed money apart.
     pub funding: Vec<FundingStatsRow>,
 }
 
@@ -143,7 +148,7 @@ pub struct PartnershipSummary {
     pub agreements: Vec<Agreement>,
     pub projects_by_sector: Vec<ProjectStatsRow>,
     pub projects_by_status: Vec<ProjectStatsRow>,
-    /// One row per currency.
+    /// One row per kind and currency: committed and disbursed money apart.
     pub funding: Vec<FundingStatsRow>,
     pub exchanges_by_year: Vec<ExchangeStatsRow>,
     /// The first and last year any of its records names.
@@ -259,11 +264,12 @@ const INDICATOR_DATA: &[ResourceKind] = &[
 
 /// Funding totals, grouped.
 ///
-/// Amounts are summed exactly (in minor units) and never across currencies: `currency` is always a
-/// grouping key. Fundings without an amount count in `count` and `count_without_amount`, not in
-/// `total_amount`. A record without a date is grouped under a null year. With `sector` or `city`, a
-/// funding of a project with several sectors or cities counts once in each of its rows (so rows can add up
-/// to more than the total); without them it counts once.
+/// Amounts are summed exactly (in minor units), and never across kinds of money or currencies: `kind`
+/// (commitment, disbursement, …) and `currency` are always grouping keys, so a dashboard's "committed vs
+/// disbursed per year per currency" is `group_by=year`. Fundings without an amount count in `count` and
+/// `count_without_amount`, not in `total_amount`. A record without a date is grouped under a null year.
+/// With `sector` or `city`, a funding of a project with several sectors or cities counts once in each of
+/// its rows (so rows can add up to more than the total); without them it counts once.
 #[utoipa::path(
     tag = "stats",
     params(FundingStatsQuery, ("If-None-Match" = Option<String>, Header, description = "An ETag of this answer")),
@@ -409,7 +415,7 @@ fn flatten(document: &Value) -> Vec<Map<String, Value>> {
 
 const SUMMARY_COLUMNS: [&str; 3] = ["section", "key", "value"];
 
-/// Headline numbers: records, active ones, trainees and experts, funding per currency.
+/// Headline numbers: records, active ones, trainees and experts, funding per kind and currency.
 #[utoipa::path(
     tag = "stats",
     params(SummaryQuery, ("If-None-Match" = Option<String>, Header, description = "An ETag of this answer")),
@@ -443,7 +449,7 @@ fn year_of(value: Option<&str>) -> Option<i32> {
 }
 
 /// One partnership's card: its cities and agreements, projects by sector and status, funding per
-/// currency, exchanges per year, and the first and last year of activity.
+/// kind and currency, exchanges per year, and the first and last year of activity.
 #[utoipa::path(
     tag = "stats",
     params(("id" = Uuid, Path, description = "The partnership's id"), SummaryQuery,

@@ -183,9 +183,11 @@ filter! {
 }
 
 filter! {
-    /// Filters of `GET /v1/fundings`. Sort keys: `period`, `scheme`, `currency`, `created_at`, `updated_at`, `id`.
+    /// Filters of `GET /v1/fundings`. Sort keys: `period`, `kind`, `scheme`, `currency`, `created_at`,
+    /// `updated_at`, `id`.
     FundingFilter {
         project_id: Uuid,
+        kind: FundingKind,
         funder_id: Uuid,
         instrument: Instrument,
         #[param(value_type = Option<String>, example = "JPY")]

@@ -512,10 +512,42 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// What an amount of money is, so that amounts of different kinds are never added together:
+    ///
+    /// - `pledge`: promised or announced, not yet a firm obligation (OCHA FTS "pledge"; no IATI
+    ///   transaction type).
+    /// - `budget`: planned for a period, such as an annual budget (IATI budget, type 1 original).
+    /// - `commitment`: a firm obligation to provide the money, such as a signed grant or loan agreement
+    ///   (IATI transaction type 2, Outgoing Commitment).
+    /// - `disbursement`: paid out to the receiver (IATI transaction type 3, Disbursement).
+    /// - `expenditure`: spent directly by the funder on goods and services (IATI transaction type 4,
+    ///   Expenditure).
+    /// - `contract_value`: the value of a contract awarded, such as a design or consulting contract (no
+    ///   IATI type).
+    /// - `total_cost`: the total cost of a project or investment, from every source together (no IATI
+    ///   type).
+    FundingKind {
+        Pledge = "pledge", Budget = "budget", Commitment = "commitment", Disbursement = "disbursement",
+        Expenditure = "expenditure", ContractValue = "contract_value", TotalCost = "total_cost",
+    }
+}
+
+vocabulary! {
+    /// How exactly the source states an amount: `exact`; `approximately` ("about", "approx.");
+    /// `up_to` ("up to", a ceiling).
+    AmountQualifier {
+        Exact = "exact", Approximately = "approximately", UpTo = "up_to",
+    }
+}
+
 common_fields! {
     /// Money or support a funder gave to a project.
     pub struct NewFunding {
         pub project_id: Uuid,
+        /// What the amount is; stats never add two kinds together.
+        #[schema(example = "commitment")]
+        pub kind: FundingKind,
         /// The organization that funds.
         pub funder_id: Uuid,
         #[serde(default)]
@@ -531,9 +563,16 @@ common_fields! {
         /// Required with an amount.
         #[serde(default)]
         pub currency: Option<CurrencyCode>,
+        /// How exactly the source states the amount.
+        #[serde(default)]
+        pub amount_qualifier: Option<AmountQualifier>,
         #[serde(default)]
         #[schema(example = "2016")]
         pub period: Option<PartialDate>,
+        /// The date whose exchange rate applies to the amount (IATI `value-date`).
+        #[serde(default)]
+        #[schema(example = "2016-03-31")]
+        pub value_date: Option<PartialDate>,
     }
 }
 record_type!(
@@ -553,7 +592,14 @@ impl Body for NewFunding {
     }
 
     fn validate(&self) -> Vec<FieldError> {
-        self.money().err().into_iter().collect()
+        let mut errors: Vec<FieldError> = self.money().err().into_iter().collect();
+        if self.amount_qualifier.is_some() && self.amount.is_none() {
+            errors.push(FieldError::new(
+                "/amount_qualifier",
+                "qualifies an amount; give the amount too, or leave this out",
+            ));
+        }
+        errors
     }
 
     fn references(&self) -> Vec<Reference> {

@@ -134,7 +134,7 @@ macro_rules! stats_query {
 
 stats_query! {
     /// Parameters of `/v1/stats/fundings`. Keys: year (of the funding's period), funder, country, city,
-    /// sector, scheme, instrument, partnership.
+    /// sector, scheme, instrument, partnership; rows are always per kind and currency as well.
     FundingStatsQuery, FundingGroup, "year,funder" {
         /// Fundings of projects in a city of this country.
         #[param(value_type = Option<String>, example = "CN")]
@@ -145,6 +145,8 @@ stats_query! {
         sector: Sector,
         /// Status of the funded project.
         status: ProjectStatus,
+        /// Only money of this kind (rows are per kind in any case).
+        kind: FundingKind,
         funder_id: Uuid,
         instrument: Instrument,
         #[param(value_type = Option<String>, example = "JPY")]

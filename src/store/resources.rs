@@ -242,6 +242,7 @@ impl Resource for Fundings {
     entity_types!(funding, NewFunding, FundingFilter);
     const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[
         ("period", KeyKind::Text),
+        ("kind", KeyKind::Text),
         ("scheme", KeyKind::Text),
         ("currency", KeyKind::Text),
     ];
@@ -250,6 +251,7 @@ impl Resource for Fundings {
     fn filter(f: &FundingFilter) -> Condition {
         Condition::all()
             .add_option(eq("project_id", f.project_id))
+            .add_option(eq("kind", f.kind.map(|k| k.as_str())))
             .add_option(eq("funder_id", f.funder_id))
             .add_option(eq("instrument", f.instrument.map(|i| i.as_str())))
             .add_option(eq("currency", f.currency.map(|c| c.code())))

@@ -290,6 +290,8 @@ impl Store {
                 }
             }
         }
+        // Amounts of two kinds or two currencies are never added together.
+        groups.push(column("kind", col("f", "kind"), Kind::Text));
         groups.push(column("currency", col("f", "currency"), Kind::Text));
         select.cond_where(
             project_filter(
@@ -299,6 +301,7 @@ impl Store {
                 query.partnership_id,
                 query.status,
             )
+            .add_option(query.kind.map(|k| col("f", "kind").eq(k.as_str())))
             .add_option(query.funder_id.map(|id| col("f", "funder_id").eq(id)))
             .add_option(
                 query

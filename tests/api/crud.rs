@@ -73,7 +73,7 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     let funding = app
         .create(
             "fundings",
-            json!({"project_id": project, "funder_id": jica, "scheme": "Technical cooperation",
+            json!({"project_id": project, "kind": "commitment", "funder_id": jica, "scheme": "Technical cooperation",
                    "instrument": "grant", "amount": "800000000", "currency": "JPY", "period": "2016"}),
         )
         .await;
@@ -210,14 +210,14 @@ on_both_engines! {
 
     async fn money_is_exact_and_canonical(app: TestApp) {
         let f = fixture(&app).await;
-        let usd = app.post("/v1/fundings", &json!({"project_id": f.project, "funder_id": f.jica,
+        let usd = app.post("/v1/fundings", &json!({"project_id": f.project, "kind": "commitment", "funder_id": f.jica,
             "amount": "1234567.5", "currency": "USD"})).await;
         assert_eq!(usd.status, StatusCode::CREATED, "{}", usd.body);
         assert_eq!(usd.body["amount"], "1234567.50");
         let jpy = app.get(&format!("/v1/fundings/{}", f.funding)).await;
         assert_eq!(jpy.body["amount"], "800000000");
         // An amount may be absent when the sources give none.
-        let none = app.post("/v1/fundings", &json!({"project_id": f.project, "funder_id": f.jica,
+        let none = app.post("/v1/fundings", &json!({"project_id": f.project, "kind": "commitment", "funder_id": f.jica,
             "scheme": "JICA Partnership Program"})).await;
         assert_eq!(none.status, StatusCode::CREATED);
         assert_eq!(none.body["amount"], Value::Null);

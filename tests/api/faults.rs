@@ -468,7 +468,11 @@ async fn postgres_stopped_and_started_under_load_gives_only_503s_and_loses_nothi
                     "/v1/cities",
                     &json!({"name": format!("City {i}"), "country": "JP"}),
                 ),
-                app.get(if i % 2 == 0 { "/v1/cities?limit=5" } else { "/v1/stats/overview" }),
+                app.get(if i % 2 == 0 {
+                    "/v1/cities?limit=5"
+                } else {
+                    "/v1/stats/overview"
+                }),
             )
             .await;
             for reply in [&write, &read] {

@@ -79,7 +79,7 @@ on_both_engines! {
                 json!({"title": "T", "city_ids": [f.kitakyushu], "sectors": ["water_supply\u{0}"]}), "/sectors/0"),
             (Method::POST, "/v1/partnerships".into(),
                 json!({"city_ids": [f.kitakyushu, "\u{0}"], "kind": "sister_city"}), "/city_ids/1"),
-            (Method::POST, "/v1/fundings".into(), json!({"project_id": f.project, "funder_id": f.jica,
+            (Method::POST, "/v1/fundings".into(), json!({"project_id": f.project, "kind": "commitment", "funder_id": f.jica,
                 "amount": "5\u{0}", "currency": "JPY"}), "/amount"),
             (Method::PUT, city.clone(), json!({"name": nul, "country": "JP"}), "/name"),
             (Method::PATCH, city.clone(), json!({"notes": nul}), "/notes"),
@@ -188,7 +188,7 @@ on_both_engines! {
 
     async fn the_largest_amounts_sum_exactly(app: TestApp) {
         let f = fixture(&app).await;
-        let funding = |amount: &str, currency: &str| json!({"project_id": f.project, "funder_id": f.jica,
+        let funding = |amount: &str, currency: &str| json!({"project_id": f.project, "kind": "commitment", "funder_id": f.jica,
             "amount": amount, "currency": currency});
         let max = "100000000000000";
         for _ in 0..3 {

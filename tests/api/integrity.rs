@@ -341,3 +341,94 @@ async fn foreign_keys_migration_refuses_dangling_references_sqlite() {
 async fn foreign_keys_migration_refuses_dangling_references_postgres() {
     foreign_keys_migration_refuses_dangling_references(Engine::Postgres).await;
 }
+
+/// The migrations before fundings had kinds.
+const BEFORE_FUNDING_KINDS: u32 = 5;
+
+async fn funding_kinds_migration_carries_fundings_across(engine: Engine) {
+    let Some((url, _dir)) = empty_database(engine).await else {
+        return;
+    };
+    let db = Database::connect(&url).await.unwrap();
+    migration::Migrator::up(&db, Some(BEFORE_FUNDING_KINDS))
+        .await
+        .unwrap();
+    let [with_notes, without_notes] = [(); 2].map(|_| uuid::Uuid::now_v7().to_string());
+    let [a, b, project, funder] = [
+        &with_notes,
+        &without_notes,
+        &uuid::Uuid::now_v7().to_string(),
+        &uuid::Uuid::now_v7().to_string(),
+    ]
+    .map(|id| id_sql(engine, id));
+    let record = "1, '2026-11-20T00:00:00Z', '2026-11-20T00:00:00Z', '{}', '[]'";
+    execute(&db, &format!(
+        "INSERT INTO fundings (id, version, created_at, updated_at, external_ids, sources, notes, project_id, funder_id, amount_minor, currency, period) VALUES \
+         ({a}, {record}, 'About JPY 90 million.', {project}, {funder}, 90000000, 'JPY', '1993'), \
+         ({b}, {record}, NULL, {project}, {funder}, NULL, NULL, NULL)"
+    )).await;
+    execute(
+        &db,
+        "INSERT INTO changes (seq, resource, record_id, op, version, at, actor) VALUES \
+        (41, 'city', X'00', 'create', 1, '2026-11-20T00:00:00Z', 'seed')"
+            .replace("X'00'", &a)
+            .as_str(),
+    )
+    .await;
+    migration::Migrator::up(&db, None).await.unwrap();
+
+    let text = |row: &sea_orm::QueryResult, column: &str| {
+        row.try_get::<Option<String>>("", column).unwrap()
+    };
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT kind, notes, version, amount_qualifier, value_date FROM fundings ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    let note = "Kind set to commitment when kinds were introduced; the record did not say which kind it is.";
+    assert_eq!(text(&rows[0], "kind").as_deref(), Some("commitment"));
+    assert_eq!(
+        text(&rows[0], "notes"),
+        Some(format!("About JPY 90 million. {note}"))
+    );
+    assert_eq!(text(&rows[1], "notes").as_deref(), Some(note));
+    assert_eq!(rows[1].try_get::<i32>("", "version").unwrap(), 2);
+    assert_eq!(text(&rows[1], "amount_qualifier"), None);
+    // Each funding's new version is in the feed, after what was there, so followers read it again.
+    let changes = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT seq, version, actor FROM changes WHERE resource = 'funding' ORDER BY seq",
+        ))
+        .await
+        .unwrap();
+    let feed: Vec<(i64, i32, String)> = changes
+        .iter()
+        .map(|row| {
+            (
+                row.try_get("", "seq").unwrap(),
+                row.try_get("", "version").unwrap(),
+                row.try_get("", "actor").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        feed,
+        vec![
+            (42, 2, "migration".to_owned()),
+            (43, 2, "migration".to_owned())
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn funding_kinds_migration_carries_fundings_across_sqlite() {
+    funding_kinds_migration_carries_fundings_across(Engine::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn funding_kinds_migration_carries_fundings_across_postgres() {
+    funding_kinds_migration_carries_fundings_across(Engine::Postgres).await;
+}

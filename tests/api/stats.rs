@@ -58,11 +58,11 @@ async fn fixture(app: &TestApp) -> Ids {
         .create("projects", json!({"title": "Z", "city_ids": [a]}))
         .await;
     for funding in [
-        json!({"project_id": x, "funder_id": f1, "amount": "100", "currency": "JPY", "period": "1999", "instrument": "grant"}),
-        json!({"project_id": x, "funder_id": f1, "amount": "250", "currency": "JPY", "period": "2001", "instrument": "loan"}),
-        json!({"project_id": y, "funder_id": f2, "amount": "10.5", "currency": "USD", "period": "2010"}),
-        json!({"project_id": y, "funder_id": f1}),
-        json!({"project_id": z, "funder_id": f2, "amount": "7", "currency": "JPY", "period": "1999-04"}),
+        json!({"project_id": x, "kind": "commitment", "funder_id": f1, "amount": "100", "currency": "JPY", "period": "1999", "instrument": "grant"}),
+        json!({"project_id": x, "kind": "commitment", "funder_id": f1, "amount": "250", "currency": "JPY", "period": "2001", "instrument": "loan"}),
+        json!({"project_id": y, "kind": "commitment", "funder_id": f2, "amount": "10.5", "currency": "USD", "period": "2010"}),
+        json!({"project_id": y, "kind": "commitment", "funder_id": f1}),
+        json!({"project_id": z, "kind": "commitment", "funder_id": f2, "amount": "7", "currency": "JPY", "period": "1999-04"}),
     ] {
         app.create("fundings", funding).await;
     }
@@ -269,7 +269,7 @@ on_both_engines! {
             assert_eq!(accepted.raw, csv.raw);
         }
         let names = app.get("/v1/stats/fundings?group_by=city&format=csv").await;
-        assert!(String::from_utf8(names.raw).unwrap().contains(",北九州市,JPY,7,1,0\r\n"));
+        assert!(String::from_utf8(names.raw).unwrap().contains(",北九州市,commitment,JPY,7,1,0\r\n"));
     }
 
     async fn etags_follow_the_data(app: TestApp) {
@@ -287,7 +287,7 @@ on_both_engines! {
         // A funding changes it.
         let project = app.get("/v1/projects?q=Z").await.body["items"][0]["id"].as_str().unwrap().to_owned();
         let funder = app.get("/v1/organizations?q=F2").await.body["items"][0]["id"].as_str().unwrap().to_owned();
-        app.create("fundings", json!({"project_id": project, "funder_id": funder, "amount": "1", "currency": "JPY", "period": "1999"})).await;
+        app.create("fundings", json!({"project_id": project, "kind": "commitment", "funder_id": funder, "amount": "1", "currency": "JPY", "period": "1999"})).await;
         let changed = app.request(Method::GET, path, None, &[("if-none-match", &etag)]).await;
         assert_eq!(changed.status, StatusCode::OK);
         assert_eq!(changed.body["rows"][0]["total_amount"], "108");
@@ -308,5 +308,58 @@ on_both_engines! {
         app.get("/v1/stats/exchanges?format=xml").await.assert_problem(400, "format");
         app.get("/v1/stats/indicators?group_by=sector").await.assert_problem(400, "group_by");
         app.get("/v1/stats/overview?group_by=year").await.assert_problem(400, "group_by");
+    }
+}
+
+on_both_engines! {
+    async fn commitments_and_disbursements_are_never_added(app: TestApp) {
+        let city = app.create("cities", json!({"name": "Hai Phong", "country": "VN"})).await;
+        let funder = app.create("organizations", json!({"name": "JICA", "kind": "government_agency"})).await;
+        let project = app.create("projects", json!({"title": "Water", "city_ids": [city]})).await;
+        for (kind, amount, currency, period) in [
+            ("commitment", "100", "JPY", "2010"),
+            ("disbursement", "40", "JPY", "2010-06"),
+            ("disbursement", "60", "JPY", "2011"),
+            ("commitment", "2.50", "USD", "2010"),
+        ] {
+            app.create("fundings", json!({"project_id": project, "kind": kind, "funder_id": funder,
+                "amount": amount, "currency": currency, "period": period})).await;
+        }
+        let cols = ["year", "kind", "currency", "total_amount", "count"];
+        assert_eq!(rows(&app, "/v1/stats/fundings?group_by=year", &cols).await, vec![
+            json!({"year": 2010, "kind": "commitment", "currency": "JPY", "total_amount": "100", "count": 1}),
+            json!({"year": 2010, "kind": "commitment", "currency": "USD", "total_amount": "2.50", "count": 1}),
+            json!({"year": 2010, "kind": "disbursement", "currency": "JPY", "total_amount": "40", "count": 1}),
+            json!({"year": 2011, "kind": "disbursement", "currency": "JPY", "total_amount": "60", "count": 1}),
+        ]);
+        assert_eq!(rows(&app, "/v1/stats/fundings?kind=disbursement", &cols[1..]).await, vec![
+            json!({"kind": "disbursement", "currency": "JPY", "total_amount": "100", "count": 2}),
+        ]);
+        let overview = app.get("/v1/stats/overview").await;
+        let funding: Vec<(Value, Value, Value)> = overview.body["funding"].as_array().unwrap().iter()
+            .map(|row| (row["kind"].clone(), row["currency"].clone(), row["total_amount"].clone()))
+            .collect();
+        assert_eq!(funding, vec![
+            (json!("commitment"), json!("JPY"), json!("100")),
+            (json!("commitment"), json!("USD"), json!("2.50")),
+            (json!("disbursement"), json!("JPY"), json!("100")),
+        ]);
+        let listed = app.list_all("/v1/fundings?kind=commitment&sort=currency").await;
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[0]["amount_qualifier"], Value::Null);
+
+        let no_kind = app.post("/v1/fundings", &json!({"project_id": project, "funder_id": funder})).await;
+        no_kind.assert_problem(422, "/kind");
+        let unknown = app.post("/v1/fundings", &json!({"project_id": project, "kind": "spent", "funder_id": funder})).await;
+        unknown.assert_problem(422, "/kind");
+        let qualified = app.post("/v1/fundings", &json!({"project_id": project, "kind": "pledge",
+            "funder_id": funder, "amount_qualifier": "up_to"})).await;
+        qualified.assert_problem(422, "/amount_qualifier");
+        let about = app.create("fundings", json!({"project_id": project, "kind": "contract_value",
+            "funder_id": funder, "amount": "100000000", "currency": "JPY", "amount_qualifier": "approximately",
+            "value_date": "2016-03"})).await;
+        let about = app.get(&format!("/v1/fundings/{about}")).await.body;
+        assert_eq!((&about["kind"], &about["amount_qualifier"], &about["value_date"]),
+            (&json!("contract_value"), &json!("approximately"), &json!("2016-03")));
     }
 }
