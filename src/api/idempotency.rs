@@ -43,11 +43,7 @@ pub fn request_hash(request: &HttpRequest, body: &[u8]) -> String {
     hasher.update(request.path().as_bytes());
     hasher.update(b"\n");
     hasher.update(body);
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(hasher.finalize())
 }
 
 /// The HTTP response a kept response stands for.

@@ -220,10 +220,6 @@ const TOKEN_SCHEME: &str = "ic_";
 const PREFIX_BYTES: usize = 6;
 const SECRET_BYTES: usize = 32;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn is_lower_hex(text: &str, length: usize) -> bool {
     text.len() == length && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
@@ -232,8 +228,8 @@ fn is_lower_hex(text: &str, length: usize) -> bool {
 pub fn generate_token() -> Result<(String, String), getrandom::Error> {
     let mut bytes = [0u8; PREFIX_BYTES + SECRET_BYTES];
     getrandom::fill(&mut bytes)?;
-    let prefix = format!("{TOKEN_SCHEME}{}", hex(&bytes[..PREFIX_BYTES]));
-    let token = format!("{prefix}_{}", hex(&bytes[PREFIX_BYTES..]));
+    let prefix = format!("{TOKEN_SCHEME}{}", hex::encode(&bytes[..PREFIX_BYTES]));
+    let token = format!("{prefix}_{}", hex::encode(&bytes[PREFIX_BYTES..]));
     Ok((prefix, token))
 }
 

@@ -48,10 +48,6 @@ pub enum KeyCheck {
     Valid(ApiKey),
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn key_of(model: api_key::Model) -> Result<ApiKey, StoreError> {
     let role: Role = model.role.parse().map_err(|error: String| {
         StoreError::Database(DbErr::Custom(format!(
@@ -93,7 +89,7 @@ impl Store {
             name: name.as_str().to_owned(),
             role: role.as_str().to_owned(),
             prefix,
-            token_hash: hex(&token_hash(&token)),
+            token_hash: hex::encode(token_hash(&token)),
             created_at: now(),
             last_used_at: None,
             expires_at: expires_at.map(|at| at.trunc_subsecs(6)),
@@ -178,7 +174,7 @@ impl Store {
         else {
             return Ok(KeyCheck::Unknown);
         };
-        let presented = hex(&token_hash(token));
+        let presented = hex::encode(token_hash(token));
         if !bool::from(presented.as_bytes().ct_eq(model.token_hash.as_bytes())) {
             return Ok(KeyCheck::Unknown);
         }
