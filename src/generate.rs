@@ -76,7 +76,7 @@ pub fn lines(scale: u64) -> impl Iterator<Item = String> {
         line(Funding, json!({"id": id(Funding, i), "project_id": id(Project, i), "kind": pick(&FUNDING_KINDS, i),
             "funder_id": id(Organization, i),
             "instrument": "grant", "amount": format!("{}{cents}", (i + 1) * 1000), "currency": currency,
-            "period": year(i).to_string()}))
+            "start": year(i).to_string(), "end": year(i).to_string()}))
     });
     let exchanges = (0..scale).map(move |i| {
         line(Exchange, json!({"id": id(Exchange, i), "kind": pick(&EXCHANGE_KINDS, i), "project_id": id(Project, i),

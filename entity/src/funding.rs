@@ -22,7 +22,8 @@ pub struct Model {
     pub amount_minor: Option<i64>,
     pub currency: Option<String>,
     pub amount_qualifier: Option<String>,
-    pub period: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
     pub value_date: Option<String>,
 }
 

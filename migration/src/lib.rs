@@ -7,6 +7,7 @@ mod m20261123_000003_idempotency_keys;
 mod m20261125_000001_api_keys;
 mod m20261201_000001_foreign_keys;
 mod m20261201_000002_funding_kinds;
+mod m20261201_000003_funding_periods;
 
 pub struct Migrator;
 
@@ -20,6 +21,56 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_api_keys::Migration),
             Box::new(m20261201_000001_foreign_keys::Migration),
             Box::new(m20261201_000002_funding_kinds::Migration),
+            Box::new(m20261201_000003_funding_periods::Migration),
         ]
     }
+}
+
+/// Gives every record of `table` a new version, with its own change in the feed (actor `migration`),
+/// after a migration changed what the records say: partners that follow the feed read them again.
+pub(crate) async fn new_versions(
+    db: &SchemaManagerConnection<'_>,
+    table: &'static str,
+    resource: &'static str,
+) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::ConnectionTrait;
+    let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6);
+    db.execute(
+        &Query::update()
+            .table(table)
+            .value("version", Expr::col("version").add(1))
+            .value("updated_at", now)
+            .take(),
+    )
+    .await?;
+    let numbered = Query::select()
+        .expr(Expr::cust(
+            r#"(SELECT COALESCE(MAX("seq"), 0) FROM "changes") + ROW_NUMBER() OVER (ORDER BY "id")"#,
+        ))
+        .expr(Expr::val(resource))
+        .column("id")
+        .expr(Expr::val("update"))
+        .column("version")
+        .expr(Expr::val(now))
+        .expr(Expr::val("migration"))
+        .from(table)
+        .take();
+    db.execute(
+        &Query::insert()
+            .into_table("changes")
+            .columns([
+                "seq",
+                "resource",
+                "record_id",
+                "op",
+                "version",
+                "at",
+                "actor",
+            ])
+            .select_from(numbered)
+            .map_err(|error| DbErr::Migration(error.to_string()))?
+            .take(),
+    )
+    .await?;
+    Ok(())
 }

@@ -33,7 +33,6 @@ impl MigrationTrait for Migration {
         }
 
         let db = manager.get_connection();
-        let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6);
         // Appended where there are notes (NOTE holds no quote), set where there are none.
         for update in [
             Query::update()
@@ -46,44 +45,10 @@ impl MigrationTrait for Migration {
                 .value("notes", NOTE)
                 .and_where(Expr::col("notes").is_null())
                 .take(),
-            Query::update()
-                .table("fundings")
-                .value("version", Expr::col("version").add(1))
-                .value("updated_at", now)
-                .take(),
         ] {
             db.execute(&update).await?;
         }
-        let numbered = Query::select()
-            .expr(Expr::cust(
-                r#"(SELECT COALESCE(MAX("seq"), 0) FROM "changes") + ROW_NUMBER() OVER (ORDER BY "id")"#,
-            ))
-            .expr(Expr::val("funding"))
-            .column("id")
-            .expr(Expr::val("update"))
-            .column("version")
-            .expr(Expr::val(now))
-            .expr(Expr::val("migration"))
-            .from("fundings")
-            .take();
-        db.execute(
-            &Query::insert()
-                .into_table("changes")
-                .columns([
-                    "seq",
-                    "resource",
-                    "record_id",
-                    "op",
-                    "version",
-                    "at",
-                    "actor",
-                ])
-                .select_from(numbered)
-                .map_err(|error| DbErr::Migration(error.to_string()))?
-                .take(),
-        )
-        .await?;
-        Ok(())
+        crate::new_versions(db, "fundings", "funding").await
     }
 
     async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {

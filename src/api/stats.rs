@@ -32,7 +32,8 @@ pub struct StatsTable<T> {
 /// figures.
 #[derive(Serialize, ToSchema)]
 pub struct FundingStatsRow {
-    /// Present with `group_by=year`; null for fundings with no period.
+    /// Present with `group_by=year`: the year the funding's period starts; null for fundings with no
+    /// period.
     #[schema(example = 1999)]
     pub year: Option<i32>,
     pub funder_id: Option<uuid::Uuid>,

@@ -183,8 +183,8 @@ filter! {
 }
 
 filter! {
-    /// Filters of `GET /v1/fundings`. Sort keys: `period`, `kind`, `scheme`, `currency`, `created_at`,
-    /// `updated_at`, `id`.
+    /// Filters of `GET /v1/fundings` (`start_from` and `start_to` bound the start of the period). Sort keys:
+    /// `start`, `end`, `kind`, `scheme`, `currency`, `created_at`, `updated_at`, `id`.
     FundingFilter {
         project_id: Uuid,
         kind: FundingKind,
@@ -193,9 +193,9 @@ filter! {
         #[param(value_type = Option<String>, example = "JPY")]
         currency: CurrencyCode,
         #[param(value_type = Option<String>, example = "2000")]
-        period_from: PartialDate,
+        start_from: PartialDate,
         #[param(value_type = Option<String>, example = "2010")]
-        period_to: PartialDate,
+        start_to: PartialDate,
     }
 }
 

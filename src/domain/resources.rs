@@ -566,9 +566,15 @@ common_fields! {
         /// How exactly the source states the amount.
         #[serde(default)]
         pub amount_qualifier: Option<AmountQualifier>,
+        /// The period the amount is for, from `start` to `end` (partial dates). An amount for one year has
+        /// `start` = `end` = the year; an amount for each of several years is one record per year, so
+        /// that a sum over years counts each year's money once.
         #[serde(default)]
-        #[schema(example = "2016")]
-        pub period: Option<PartialDate>,
+        #[schema(example = "1999")]
+        pub start: Option<PartialDate>,
+        #[serde(default)]
+        #[schema(example = "2003")]
+        pub end: Option<PartialDate>,
         /// The date whose exchange rate applies to the amount (IATI `value-date`).
         #[serde(default)]
         #[schema(example = "2016-03-31")]
@@ -593,6 +599,7 @@ impl Body for NewFunding {
 
     fn validate(&self) -> Vec<FieldError> {
         let mut errors: Vec<FieldError> = self.money().err().into_iter().collect();
+        errors.extend(check_order(&self.start, &self.end, "/end"));
         if self.amount_qualifier.is_some() && self.amount.is_none() {
             errors.push(FieldError::new(
                 "/amount_qualifier",

@@ -133,7 +133,7 @@ macro_rules! stats_query {
 }
 
 stats_query! {
-    /// Parameters of `/v1/stats/fundings`. Keys: year (of the funding's period), funder, country, city,
+    /// Parameters of `/v1/stats/fundings`. Keys: year (of the start of the funding's period), funder, country, city,
     /// sector, scheme, instrument, partnership; rows are always per kind and currency as well.
     FundingStatsQuery, FundingGroup, "year,funder" {
         /// Fundings of projects in a city of this country.

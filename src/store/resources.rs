@@ -241,7 +241,8 @@ impl Resource for Projects {
 impl Resource for Fundings {
     entity_types!(funding, NewFunding, FundingFilter);
     const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[
-        ("period", KeyKind::Text),
+        ("start", KeyKind::Text),
+        ("end", KeyKind::Text),
         ("kind", KeyKind::Text),
         ("scheme", KeyKind::Text),
         ("currency", KeyKind::Text),
@@ -255,7 +256,7 @@ impl Resource for Fundings {
             .add_option(eq("funder_id", f.funder_id))
             .add_option(eq("instrument", f.instrument.map(|i| i.as_str())))
             .add_option(eq("currency", f.currency.map(|c| c.code())))
-            .add(date_range("period", &f.period_from, &f.period_to))
+            .add(date_range("start", &f.start_from, &f.start_to))
     }
 
     fn body_to_row(body: &NewFunding, row: &mut Map<String, Value>) {

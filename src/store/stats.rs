@@ -262,7 +262,7 @@ impl Store {
         for key in &keys {
             match key {
                 FundingGroup::Year => {
-                    groups.push(column("year", year_of("f", "period"), Kind::Year))
+                    groups.push(column("year", year_of("f", "start"), Kind::Year))
                 }
                 FundingGroup::Funder => {
                     select.join_as(
@@ -310,7 +310,7 @@ impl Store {
             )
             .add_option(query.currency.map(|c| col("f", "currency").eq(c.code())))
             .add(year_range(
-                year_of("f", "period"),
+                year_of("f", "start"),
                 query.year_from,
                 query.year_to,
             )),

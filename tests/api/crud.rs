@@ -74,7 +74,7 @@ pub async fn fixture(app: &TestApp) -> Fixture {
         .create(
             "fundings",
             json!({"project_id": project, "kind": "commitment", "funder_id": jica, "scheme": "Technical cooperation",
-                   "instrument": "grant", "amount": "800000000", "currency": "JPY", "period": "2016"}),
+                   "instrument": "grant", "amount": "800000000", "currency": "JPY", "start": "2016", "end": "2016"}),
         )
         .await;
     let exchange = app

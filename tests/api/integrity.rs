@@ -375,7 +375,8 @@ async fn funding_kinds_migration_carries_fundings_across(engine: Engine) {
             .as_str(),
     )
     .await;
-    migration::Migrator::up(&db, None).await.unwrap();
+    // One step: the kinds alone.
+    migration::Migrator::up(&db, Some(1)).await.unwrap();
 
     let text = |row: &sea_orm::QueryResult, column: &str| {
         row.try_get::<Option<String>>("", column).unwrap()
@@ -421,6 +422,34 @@ async fn funding_kinds_migration_carries_fundings_across(engine: Engine) {
             (43, 2, "migration".to_owned())
         ]
     );
+
+    // Then the period becomes a range, as a third version.
+    migration::Migrator::up(&db, None).await.unwrap();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            r#"SELECT "start", "end", version FROM fundings ORDER BY id"#,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        (text(&rows[0], "start"), text(&rows[0], "end")),
+        (Some("1993".into()), Some("1993".into()))
+    );
+    assert_eq!(
+        (text(&rows[1], "start"), text(&rows[1], "end")),
+        (None, None)
+    );
+    assert_eq!(rows[0].try_get::<i32>("", "version").unwrap(), 3);
+    let newest = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT MAX(seq) AS seq FROM changes WHERE actor = 'migration'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(newest.try_get::<i64>("", "seq").unwrap(), 45);
 }
 
 #[actix_web::test]

@@ -90,7 +90,7 @@ on_both_engines! {
         assert_eq!(ids(app.list_all("/v1/organizations?kind=utility").await), vec![f.ppwsa.clone()]);
         assert_eq!(ids(app.list_all(&format!("/v1/agreements?signatory_id={}", f.ppwsa)).await), vec![f.agreement.clone()]);
         assert_eq!(ids(app.list_all("/v1/fundings?currency=JPY&instrument=grant").await), vec![f.funding.clone()]);
-        assert_eq!(ids(app.list_all("/v1/fundings?period_from=2017").await).len(), 0);
+        assert_eq!(ids(app.list_all("/v1/fundings?start_from=2017").await).len(), 0);
         assert_eq!(ids(app.list_all(&format!("/v1/exchanges?city_id={}", f.kitakyushu)).await), vec![f.exchange.clone()]);
         assert_eq!(ids(app.list_all("/v1/indicators?metric=non_revenue_water_rate&period_to=2006").await),
             vec![f.indicator.clone()]);

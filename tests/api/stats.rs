@@ -58,11 +58,11 @@ async fn fixture(app: &TestApp) -> Ids {
         .create("projects", json!({"title": "Z", "city_ids": [a]}))
         .await;
     for funding in [
-        json!({"project_id": x, "kind": "commitment", "funder_id": f1, "amount": "100", "currency": "JPY", "period": "1999", "instrument": "grant"}),
-        json!({"project_id": x, "kind": "commitment", "funder_id": f1, "amount": "250", "currency": "JPY", "period": "2001", "instrument": "loan"}),
-        json!({"project_id": y, "kind": "commitment", "funder_id": f2, "amount": "10.5", "currency": "USD", "period": "2010"}),
+        json!({"project_id": x, "kind": "commitment", "funder_id": f1, "amount": "100", "currency": "JPY", "start": "1999", "instrument": "grant"}),
+        json!({"project_id": x, "kind": "commitment", "funder_id": f1, "amount": "250", "currency": "JPY", "start": "2001", "instrument": "loan"}),
+        json!({"project_id": y, "kind": "commitment", "funder_id": f2, "amount": "10.5", "currency": "USD", "start": "2010"}),
         json!({"project_id": y, "kind": "commitment", "funder_id": f1}),
-        json!({"project_id": z, "kind": "commitment", "funder_id": f2, "amount": "7", "currency": "JPY", "period": "1999-04"}),
+        json!({"project_id": z, "kind": "commitment", "funder_id": f2, "amount": "7", "currency": "JPY", "start": "1999-04"}),
     ] {
         app.create("fundings", funding).await;
     }
@@ -287,7 +287,7 @@ on_both_engines! {
         // A funding changes it.
         let project = app.get("/v1/projects?q=Z").await.body["items"][0]["id"].as_str().unwrap().to_owned();
         let funder = app.get("/v1/organizations?q=F2").await.body["items"][0]["id"].as_str().unwrap().to_owned();
-        app.create("fundings", json!({"project_id": project, "kind": "commitment", "funder_id": funder, "amount": "1", "currency": "JPY", "period": "1999"})).await;
+        app.create("fundings", json!({"project_id": project, "kind": "commitment", "funder_id": funder, "amount": "1", "currency": "JPY", "start": "1999"})).await;
         let changed = app.request(Method::GET, path, None, &[("if-none-match", &etag)]).await;
         assert_eq!(changed.status, StatusCode::OK);
         assert_eq!(changed.body["rows"][0]["total_amount"], "108");
@@ -323,7 +323,7 @@ on_both_engines! {
             ("commitment", "2.50", "USD", "2010"),
         ] {
             app.create("fundings", json!({"project_id": project, "kind": kind, "funder_id": funder,
-                "amount": amount, "currency": currency, "period": period})).await;
+                "amount": amount, "currency": currency, "start": period})).await;
         }
         let cols = ["year", "kind", "currency", "total_amount", "count"];
         assert_eq!(rows(&app, "/v1/stats/fundings?group_by=year", &cols).await, vec![
@@ -352,6 +352,9 @@ on_both_engines! {
         no_kind.assert_problem(422, "/kind");
         let unknown = app.post("/v1/fundings", &json!({"project_id": project, "kind": "spent", "funder_id": funder})).await;
         unknown.assert_problem(422, "/kind");
+        let backwards = app.post("/v1/fundings", &json!({"project_id": project, "kind": "budget",
+            "funder_id": funder, "start": "2005", "end": "2001"})).await;
+        backwards.assert_problem(422, "/end");
         let qualified = app.post("/v1/fundings", &json!({"project_id": project, "kind": "pledge",
             "funder_id": funder, "amount_qualifier": "up_to"})).await;
         qualified.assert_problem(422, "/amount_qualifier");
