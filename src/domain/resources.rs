@@ -378,9 +378,13 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// What an organization does in a project.
+    /// What an organization does in a project. With their IATI participating-org roles: `funder` (1
+    /// Funding), `accountable` (2 Accountable: answers for the project, such as the ministry that owns
+    /// it), `extending` (3 Extending: manages the funder's money, such as an agency acting for a
+    /// government), `implementer` (4 Implementing); `partner` and `beneficiary` have no IATI role.
     ParticipantRole {
-        Funder = "funder", Implementer = "implementer", Partner = "partner", Beneficiary = "beneficiary",
+        Funder = "funder", Accountable = "accountable", Extending = "extending", Implementer = "implementer",
+        Partner = "partner", Beneficiary = "beneficiary",
     }
 }
 

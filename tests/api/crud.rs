@@ -267,3 +267,24 @@ on_both_engines! {
         assert_eq!(items[0]["id"], f.jica.as_str());
     }
 }
+
+on_both_engines! {
+    async fn participants_take_the_iati_roles(app: TestApp) {
+        let f = fixture(&app).await;
+        let moej = app.create("organizations", json!({"name": "Ministry of the Environment", "kind": "national_government", "country": "JP"})).await;
+        let participants = json!([
+            {"organization_id": moej, "role": "accountable"},
+            {"organization_id": f.jica, "role": "extending"},
+            {"organization_id": f.jica, "role": "implementer"},
+        ]);
+        let project = app.create("projects", json!({"title": "Air quality monitoring",
+            "city_ids": [f.phnom_penh], "participants": participants})).await;
+        let read = app.get(&format!("/v1/projects/{project}")).await;
+        assert_eq!(read.body["participants"], participants);
+        let listed = app.list_all(&format!("/v1/projects?organization_id={moej}")).await;
+        assert_eq!(listed.len(), 1);
+        let wrong = app.post("/v1/projects", &json!({"title": "X", "city_ids": [f.phnom_penh],
+            "participants": [{"organization_id": moej, "role": "owner"}]})).await;
+        wrong.assert_problem(422, "/participants/0/role");
+    }
+}
