@@ -16,8 +16,12 @@ pub struct Model {
     pub project_id: Uuid,
     pub kind: String,
     pub funder_id: Uuid,
+    pub funder_description: Option<String>,
+    pub receiver_id: Option<Uuid>,
+    pub share: Option<f64>,
     pub scheme: Option<String>,
     pub instrument: Option<String>,
+    pub aid_type: Option<String>,
     /// The amount in integer minor units of `currency` (exact; never a float).
     pub amount_minor: Option<i64>,
     pub currency: Option<String>,

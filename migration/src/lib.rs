@@ -8,6 +8,7 @@ mod m20261125_000001_api_keys;
 mod m20261201_000001_foreign_keys;
 mod m20261201_000002_funding_kinds;
 mod m20261201_000003_funding_periods;
+mod m20261201_000004_funding_parties;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_foreign_keys::Migration),
             Box::new(m20261201_000002_funding_kinds::Migration),
             Box::new(m20261201_000003_funding_periods::Migration),
+            Box::new(m20261201_000004_funding_parties::Migration),
         ]
     }
 }

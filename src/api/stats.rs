@@ -49,6 +49,13 @@ pub struct FundingStatsRow {
     pub instrument: Option<String>,
     pub partnership_id: Option<uuid::Uuid>,
     pub partnership_title: Option<String>,
+    /// Present with `group_by=receiver`.
+    pub receiver_id: Option<uuid::Uuid>,
+    #[schema(example = "Phnom Penh Water Supply Authority")]
+    pub receiver_name: Option<String>,
+    /// Present with `group_by=aid_type`.
+    #[schema(example = "D02")]
+    pub aid_type: Option<String>,
     /// Always a grouping key: amounts of different kinds (a commitment and a disbursement) are never
     /// added together.
     #[schema(value_type = FundingKind, example = "commitment")]

@@ -189,7 +189,9 @@ filter! {
         project_id: Uuid,
         kind: FundingKind,
         funder_id: Uuid,
+        receiver_id: Uuid,
         instrument: Instrument,
+        aid_type: AidType,
         #[param(value_type = Option<String>, example = "JPY")]
         currency: CurrencyCode,
         #[param(value_type = Option<String>, example = "2000")]

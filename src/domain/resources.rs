@@ -510,7 +510,8 @@ impl Body for NewProject {
 // Funding
 
 vocabulary! {
-    /// How money or support was given.
+    /// How money or support was given. IATI finance types: `grant` 110 (standard grant), `loan` 410 (aid
+    /// loan excluding debt reorganisation); `in_kind`, `own_budget` and `other` have none.
     Instrument {
         Grant = "grant", Loan = "loan", InKind = "in_kind", OwnBudget = "own_budget", Other = "other",
     }
@@ -538,6 +539,20 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// The OECD DAC type of aid (IATI AidType vocabulary 1): `A01` general budget support, `A02` sector
+    /// budget support, `B01` core support to NGOs, `B02` core contributions to multilateral institutions,
+    /// `B03` contributions to specific-purpose programmes, `B04` basket funds, `C01` project-type
+    /// interventions, `D01` donor country personnel (experts), `D02` other technical assistance, `E01`
+    /// scholarships and training in the donor country, `E02` imputed student costs, `F01` debt relief,
+    /// `G01` administrative costs, `H01` development awareness, `H02` refugees in donor countries.
+    AidType {
+        A01 = "A01", A02 = "A02", B01 = "B01", B02 = "B02", B03 = "B03", B04 = "B04", C01 = "C01",
+        D01 = "D01", D02 = "D02", E01 = "E01", E02 = "E02", F01 = "F01", G01 = "G01", H01 = "H01",
+        H02 = "H02",
+    }
+}
+
+vocabulary! {
     /// How exactly the source states an amount: `exact`; `approximately` ("about", "approx.");
     /// `up_to` ("up to", a ceiling).
     AmountQualifier {
@@ -554,11 +569,25 @@ common_fields! {
         pub kind: FundingKind,
         /// The organization that funds.
         pub funder_id: Uuid,
+        /// The funder as the source describes it, where that says more than the organization ("Japanese
+        /// ODA loan", "the national government and others").
+        #[serde(default)]
+        #[schema(example = "Japanese ODA loan")]
+        pub funder_description: Option<ShortText>,
+        /// The organization that received the money, such as a water utility or a city government.
+        #[serde(default)]
+        pub receiver_id: Option<Uuid>,
+        /// The funder's share of a cost, in percent (more than 0, at most 100).
+        #[serde(default)]
+        #[schema(minimum = 0, maximum = 100, example = 20)]
+        pub share: Option<f64>,
         #[serde(default)]
         #[schema(example = "JICA Partnership Program")]
         pub scheme: Option<ShortText>,
         #[serde(default)]
         pub instrument: Option<Instrument>,
+        #[serde(default)]
+        pub aid_type: Option<AidType>,
         /// Exact decimal amount, at least 0 and at most 100000000000000 (10^14, in any currency), with no
         /// more decimals than the currency has; omit it when the sources give none.
         #[serde(default)]
@@ -604,6 +633,15 @@ impl Body for NewFunding {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors: Vec<FieldError> = self.money().err().into_iter().collect();
         errors.extend(check_order(&self.start, &self.end, "/end"));
+        if self
+            .share
+            .is_some_and(|share| !(share > 0.0 && share <= 100.0))
+        {
+            errors.push(FieldError::new(
+                "/share",
+                "is a percentage: more than 0, at most 100",
+            ));
+        }
         if self.amount_qualifier.is_some() && self.amount.is_none() {
             errors.push(FieldError::new(
                 "/amount_qualifier",
@@ -621,6 +659,7 @@ impl Body for NewFunding {
                 ResourceKind::Organization,
                 Some(self.funder_id),
             ),
+            Reference::one("receiver_id", ResourceKind::Organization, self.receiver_id),
         ]
         .into_iter()
         .flatten()

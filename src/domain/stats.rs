@@ -31,7 +31,8 @@ group_keys! {
     /// `group_by` keys of `/v1/stats/fundings`.
     FundingGroup {
         Year = "year", Funder = "funder", Country = "country", City = "city", Sector = "sector",
-        Scheme = "scheme", Instrument = "instrument", Partnership = "partnership",
+        Scheme = "scheme", Instrument = "instrument", Partnership = "partnership", Receiver = "receiver",
+        AidType = "aid_type",
     }
 }
 
@@ -134,7 +135,8 @@ macro_rules! stats_query {
 
 stats_query! {
     /// Parameters of `/v1/stats/fundings`. Keys: year (of the start of the funding's period), funder, country, city,
-    /// sector, scheme, instrument, partnership; rows are always per kind and currency as well.
+    /// sector, scheme, instrument, partnership, receiver, aid_type; rows are always per kind and currency
+    /// as well.
     FundingStatsQuery, FundingGroup, "year,funder" {
         /// Fundings of projects in a city of this country.
         #[param(value_type = Option<String>, example = "CN")]
@@ -148,7 +150,9 @@ stats_query! {
         /// Only money of this kind (rows are per kind in any case).
         kind: FundingKind,
         funder_id: Uuid,
+        receiver_id: Uuid,
         instrument: Instrument,
+        aid_type: AidType,
         #[param(value_type = Option<String>, example = "JPY")]
         currency: CurrencyCode,
     }

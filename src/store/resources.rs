@@ -254,6 +254,8 @@ impl Resource for Fundings {
             .add_option(eq("project_id", f.project_id))
             .add_option(eq("kind", f.kind.map(|k| k.as_str())))
             .add_option(eq("funder_id", f.funder_id))
+            .add_option(eq("receiver_id", f.receiver_id))
+            .add_option(eq("aid_type", f.aid_type.map(|a| a.as_str())))
             .add_option(eq("instrument", f.instrument.map(|i| i.as_str())))
             .add_option(eq("currency", f.currency.map(|c| c.code())))
             .add(date_range("start", &f.start_from, &f.start_to))

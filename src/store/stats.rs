@@ -288,6 +288,19 @@ impl Store {
                 FundingGroup::Partnership => {
                     group_project(&mut select, ProjectKey::Partnership, &mut groups)
                 }
+                FundingGroup::Receiver => {
+                    select.join_as(
+                        JoinType::LeftJoin,
+                        "organizations",
+                        "ro",
+                        Expr::col(("ro", "id")).equals(("f", "receiver_id")),
+                    );
+                    groups.push(column("receiver_id", col("f", "receiver_id"), Kind::Id));
+                    groups.push(column("receiver_name", col("ro", "name"), Kind::Text));
+                }
+                FundingGroup::AidType => {
+                    groups.push(column("aid_type", col("f", "aid_type"), Kind::Text))
+                }
             }
         }
         // Amounts of two kinds or two currencies are never added together.
@@ -303,6 +316,8 @@ impl Store {
             )
             .add_option(query.kind.map(|k| col("f", "kind").eq(k.as_str())))
             .add_option(query.funder_id.map(|id| col("f", "funder_id").eq(id)))
+            .add_option(query.receiver_id.map(|id| col("f", "receiver_id").eq(id)))
+            .add_option(query.aid_type.map(|a| col("f", "aid_type").eq(a.as_str())))
             .add_option(
                 query
                     .instrument

@@ -366,3 +366,54 @@ on_both_engines! {
             (&json!("contract_value"), &json!("approximately"), &json!("2016-03")));
     }
 }
+
+on_both_engines! {
+    async fn money_has_a_receiver_an_aid_type_and_a_share(app: TestApp) {
+        let city = app.create("cities", json!({"name": "Phnom Penh", "country": "KH"})).await;
+        let jica = app.create("organizations", json!({"name": "JICA", "kind": "government_agency"})).await;
+        let ppwsa = app.create("organizations", json!({"name": "PPWSA", "kind": "utility"})).await;
+        let project = app.create("projects", json!({"title": "Water", "city_ids": [city]})).await;
+        let base = |amount: &str| json!({"project_id": project, "kind": "disbursement", "funder_id": jica,
+            "amount": amount, "currency": "JPY"});
+        let mut experts = base("30");
+        experts["aid_type"] = json!("D01");
+        experts["receiver_id"] = json!(ppwsa);
+        let mut equipment = base("50");
+        equipment["aid_type"] = json!("C01");
+        equipment["receiver_id"] = json!(ppwsa);
+        equipment["share"] = json!(50);
+        equipment["funder_description"] = json!("Japanese grant aid");
+        let mut unassigned = base("20");
+        unassigned["aid_type"] = json!("D01");
+        for body in [experts, equipment, unassigned] {
+            app.create("fundings", body).await;
+        }
+        let cols = ["receiver_name", "aid_type", "kind", "total_amount", "count"];
+        assert_eq!(rows(&app, "/v1/stats/fundings?group_by=receiver,aid_type", &cols).await, vec![
+            json!({"receiver_name": "PPWSA", "aid_type": "C01", "kind": "disbursement", "total_amount": "50", "count": 1}),
+            json!({"receiver_name": "PPWSA", "aid_type": "D01", "kind": "disbursement", "total_amount": "30", "count": 1}),
+            json!({"receiver_name": null, "aid_type": "D01", "kind": "disbursement", "total_amount": "20", "count": 1}),
+        ]);
+        assert_eq!(rows(&app, &format!("/v1/stats/fundings?receiver_id={ppwsa}&aid_type=D01"), &cols[2..]).await, vec![
+            json!({"kind": "disbursement", "total_amount": "30", "count": 1}),
+        ]);
+        let listed = app.list_all(&format!("/v1/fundings?receiver_id={ppwsa}&aid_type=C01")).await;
+        assert_eq!(listed.len(), 1);
+        assert_eq!((&listed[0]["share"], &listed[0]["funder_description"]), (&json!(50.0), &json!("Japanese grant aid")));
+
+        let mut bad_share = base("1");
+        bad_share["share"] = json!(0);
+        app.post("/v1/fundings", &bad_share).await.assert_problem(422, "/share");
+        bad_share["share"] = json!(100.5);
+        app.post("/v1/fundings", &bad_share).await.assert_problem(422, "/share");
+        let mut nobody = base("1");
+        nobody["receiver_id"] = json!(uuid::Uuid::now_v7());
+        app.post("/v1/fundings", &nobody).await.assert_problem(422, "/receiver_id");
+        let mut unknown = base("1");
+        unknown["aid_type"] = json!("Z99");
+        app.post("/v1/fundings", &unknown).await.assert_problem(422, "/aid_type");
+        let deleted = app.delete(&format!("/v1/organizations/{ppwsa}")).await;
+        deleted.assert_problem(409, "");
+        assert_eq!(deleted.body["referenced_by"][0]["field"], "receiver_id");
+    }
+}

@@ -1,0 +1,36 @@
+//! Fundings gain the receiver of the money, the funder's share of a cost, the OECD DAC aid type, and a
+//! description of the funder as the source gives it. The new fields start empty, so no record says
+//! anything new and none gets a new version.
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column at a time: SQLite adds one per statement.
+        for column in [
+            string_null("funder_description").take(),
+            uuid_null("receiver_id").take(),
+            double_null("share").take(),
+            string_null("aid_type").take(),
+        ] {
+            manager
+                .alter_table(Table::alter().table("fundings").add_column(column).take())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+        Err(DbErr::Migration(
+            "these fields are not taken away: restore a backup (intercity export) instead".into(),
+        ))
+    }
+}
