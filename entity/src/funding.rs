@@ -15,7 +15,7 @@ pub struct Model {
     pub notes: Option<String>,
     pub project_id: Uuid,
     pub kind: String,
-    pub funder_id: Uuid,
+    pub funder_id: Option<Uuid>,
     pub funder_description: Option<String>,
     pub receiver_id: Option<Uuid>,
     pub share: Option<f64>,

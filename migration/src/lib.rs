@@ -9,6 +9,7 @@ mod m20261201_000001_foreign_keys;
 mod m20261201_000002_funding_kinds;
 mod m20261201_000003_funding_periods;
 mod m20261201_000004_funding_parties;
+mod m20261201_000005_optional_funder;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_funding_kinds::Migration),
             Box::new(m20261201_000003_funding_periods::Migration),
             Box::new(m20261201_000004_funding_parties::Migration),
+            Box::new(m20261201_000005_optional_funder::Migration),
         ]
     }
 }

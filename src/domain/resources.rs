@@ -567,10 +567,12 @@ common_fields! {
         /// What the amount is; stats never add two kinds together.
         #[schema(example = "commitment")]
         pub kind: FundingKind,
-        /// The organization that funds.
-        pub funder_id: Uuid,
-        /// The funder as the source describes it, where that says more than the organization ("Japanese
-        /// ODA loan", "the national government and others").
+        /// The organization that funds. A source that names no funder is recorded with
+        /// `funder_description` instead: one of the two is required.
+        #[serde(default)]
+        pub funder_id: Option<Uuid>,
+        /// The funder as the source describes it: where the source names no organization, or says more
+        /// than the organization ("Japanese ODA loan", "the national government and others").
         #[serde(default)]
         #[schema(example = "Japanese ODA loan")]
         pub funder_description: Option<ShortText>,
@@ -633,6 +635,12 @@ impl Body for NewFunding {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors: Vec<FieldError> = self.money().err().into_iter().collect();
         errors.extend(check_order(&self.start, &self.end, "/end"));
+        if self.funder_id.is_none() && self.funder_description.is_none() {
+            errors.push(FieldError::new(
+                "/funder_id",
+                "is required unless funder_description says who funded",
+            ));
+        }
         if self
             .share
             .is_some_and(|share| !(share > 0.0 && share <= 100.0))
@@ -654,11 +662,7 @@ impl Body for NewFunding {
     fn references(&self) -> Vec<Reference> {
         [
             Reference::one("project_id", ResourceKind::Project, Some(self.project_id)),
-            Reference::one(
-                "funder_id",
-                ResourceKind::Organization,
-                Some(self.funder_id),
-            ),
+            Reference::one("funder_id", ResourceKind::Organization, self.funder_id),
             Reference::one("receiver_id", ResourceKind::Organization, self.receiver_id),
         ]
         .into_iter()

@@ -450,6 +450,20 @@ async fn funding_kinds_migration_carries_fundings_across(engine: Engine) {
         .unwrap()
         .unwrap();
     assert_eq!(newest.try_get::<i64>("", "seq").unwrap(), 45);
+    // The funder stays, and may now be left out.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM fundings WHERE funder_id IS NOT NULL"
+        )
+        .await,
+        2
+    );
+    execute(&db, &format!(
+        "INSERT INTO fundings (id, version, created_at, updated_at, external_ids, sources, project_id, kind) \
+         VALUES ({}, {record}, {project}, 'pledge')",
+        id_sql(engine, &uuid::Uuid::now_v7().to_string())
+    )).await;
 }
 
 #[actix_web::test]

@@ -412,6 +412,15 @@ on_both_engines! {
         let mut unknown = base("1");
         unknown["aid_type"] = json!("Z99");
         app.post("/v1/fundings", &unknown).await.assert_problem(422, "/aid_type");
+        // A source that names no funder organization.
+        let loan = app.create("fundings", json!({"project_id": project, "kind": "commitment",
+            "funder_description": "Japanese ODA loan", "amount": "100", "currency": "JPY"})).await;
+        assert_eq!(app.get(&format!("/v1/fundings/{loan}")).await.body["funder_id"], Value::Null);
+        let funders = rows(&app, "/v1/stats/fundings?group_by=funder&kind=commitment", &["funder_id", "total_amount"]).await;
+        assert_eq!(funders, vec![json!({"funder_id": null, "total_amount": "100"})]);
+        let nobody = app.post("/v1/fundings", &json!({"project_id": project, "kind": "pledge"})).await;
+        nobody.assert_problem(422, "/funder_id");
+
         let deleted = app.delete(&format!("/v1/organizations/{ppwsa}")).await;
         deleted.assert_problem(409, "");
         assert_eq!(deleted.body["referenced_by"][0]["field"], "receiver_id");
