@@ -170,8 +170,11 @@ fn unavailable_detail(fault: Fault) -> &'static str {
             "the database's disk is full; nothing was written. Retry once space has been freed"
         }
         Fault::ReadOnly => "the database accepts no writes now; nothing was written",
+        // A connection lost during COMMIT leaves the outcome unknown, so this does not promise that
+        // nothing was written.
         _ => {
-            "the database cannot be reached now; nothing was written. Retry after Retry-After seconds"
+            "the database cannot be reached now. Retry after Retry-After seconds; a write retried with \
+             the same Idempotency-Key is applied at most once"
         }
     }
 }

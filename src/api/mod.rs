@@ -215,8 +215,9 @@ pub fn with_database_faults(mut document: OpenApiDoc) -> OpenApiDoc {
             let responses = &mut operation.responses.responses;
             responses.entry("503".into()).or_insert_with(|| {
                 problem(
-                    "The database cannot serve this now (unreachable, busy or read-only); nothing \
-                     was written. Retry after `Retry-After` seconds",
+                    "The database cannot serve this now (unreachable, busy or read-only). Retry \
+                     after `Retry-After` seconds; a write retried with the same `Idempotency-Key` \
+                     is applied at most once",
                     true,
                 )
                 .into()
