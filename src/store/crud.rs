@@ -288,12 +288,9 @@ impl Store {
     }
 
     pub async fn get<R: Resource>(&self, id: Uuid) -> Result<Record<R::Body>, StoreError> {
-        let model = R::Entity::find()
-            .filter(Expr::col("id").eq(id))
-            .one(&self.db)
+        find_in::<R>(&self.db, id)
             .await?
-            .ok_or(StoreError::NotFound(R::Body::KIND))?;
-        record_of::<R>(&model)
+            .ok_or(StoreError::NotFound(R::Body::KIND))
     }
 
     /// Creates the record `id`, or replaces it if it exists. Writing the body a record already has
@@ -320,20 +317,15 @@ impl Store {
         actor: Option<&str>,
     ) -> Result<WriteOutcome<R::Body>, StoreError> {
         self.write(async |txn| {
-            let current = match R::Entity::find()
-                .filter(Expr::col("id").eq(id))
-                .one(txn)
+            let current = find_in::<R>(txn, id)
                 .await?
-            {
-                Some(model) => record_of::<R>(&model)?,
-                None => return Err(StoreError::NotFound(R::Body::KIND)),
-            };
+                .ok_or(StoreError::NotFound(R::Body::KIND))?;
             check_precondition(expected, Some(current.meta.version))?;
             let mut document = serde_json::to_value(&current.data).map_err(corrupt::<R>)?;
             json_patch::merge(&mut document, patch);
             let body: R::Body =
                 parse_value(document).map_err(|error| StoreError::Invalid(vec![error]))?;
-            put_in::<R>(txn, id, body, Some(current.meta.version), actor).await
+            write_body::<R>(txn, id, body, Some(current), actor).await
         })
         .await
     }
@@ -389,6 +381,21 @@ pub(crate) async fn find_external_id(
     }
 }
 
+/// The record `id`, if it exists.
+async fn find_in<R: Resource>(
+    connection: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<Record<R::Body>>, StoreError> {
+    match R::Entity::find()
+        .filter(Expr::col("id").eq(id))
+        .one(connection)
+        .await?
+    {
+        Some(model) => Ok(Some(record_of::<R>(&model)?)),
+        None => Ok(None),
+    }
+}
+
 /// `Store::put` inside the caller's transaction (imports write many records in one).
 pub(crate) async fn put_in<R: Resource>(
     txn: &DatabaseTransaction,
@@ -397,17 +404,22 @@ pub(crate) async fn put_in<R: Resource>(
     expected: Precondition,
     actor: Option<&str>,
 ) -> Result<WriteOutcome<R::Body>, StoreError> {
+    let existing = find_in::<R>(txn, id).await?;
+    check_precondition(expected, existing.as_ref().map(|r| r.meta.version))?;
+    write_body::<R>(txn, id, body, existing, actor).await
+}
+
+/// Writes `body` as the record `id`, which is `existing` as read in this transaction: checks it,
+/// creates or replaces the row, its index rows and its change.
+async fn write_body<R: Resource>(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    body: R::Body,
+    existing: Option<Record<R::Body>>,
+    actor: Option<&str>,
+) -> Result<WriteOutcome<R::Body>, StoreError> {
     let kind = R::Body::KIND;
     let mut errors = body.validate();
-    let existing = match R::Entity::find()
-        .filter(Expr::col("id").eq(id))
-        .one(txn)
-        .await?
-    {
-        Some(model) => Some(record_of::<R>(&model)?),
-        None => None,
-    };
-    check_precondition(expected, existing.as_ref().map(|r| r.meta.version))?;
     errors.extend(reference_errors(txn, kind, id, &body.references()).await?);
     if !errors.is_empty() {
         return Err(StoreError::Invalid(errors));
@@ -483,12 +495,11 @@ pub(crate) async fn delete_in<R: Resource>(
     actor: Option<&str>,
 ) -> Result<(), StoreError> {
     let kind = R::Body::KIND;
-    let existing = R::Entity::find()
-        .filter(Expr::col("id").eq(id))
-        .one(txn)
+    let version = find_in::<R>(txn, id)
         .await?
-        .ok_or(StoreError::NotFound(kind))?;
-    let version = record_of::<R>(&existing)?.meta.version;
+        .ok_or(StoreError::NotFound(kind))?
+        .meta
+        .version;
     check_precondition(expected, Some(version))?;
     let referrers = referrers(txn, id).await?;
     if !referrers.is_empty() {

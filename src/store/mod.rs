@@ -187,7 +187,8 @@ impl Store {
         let check = async {
             self.db.ping().await?;
             if let Ok(_turn) = self.write_lock.try_lock() {
-                let txn = begin_write(&self.db).await?;
+                // A plain transaction: the probe must not wait for another instance's writers.
+                let txn = self.db.begin().await?;
                 txn.execute_unprepared("DELETE FROM idempotency_keys WHERE 1 = 0")
                     .await?;
                 txn.rollback().await?;
