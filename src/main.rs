@@ -51,7 +51,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 for failure in &failures {
                     eprintln!("{failure}");
                 }
-                eprintln!("{} quote(s) not found", failures.len());
+                eprintln!("{} citation problem(s)", failures.len());
                 return Ok(ExitCode::FAILURE);
             }
             let records = seed::read_dir(&settings.seed_dir)?.len();

@@ -271,6 +271,9 @@ pub struct Source {
     pub locator: Option<ShortText>,
     #[schema(example = "Phnom Penh Water Supply Authority")]
     pub quote: LongText,
+    /// A longer verbatim excerpt around the quote, where it states figures the quote leaves out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<LongText>,
 }
 
 /// The record's ids in other systems, such as `{"jica": "0601234"}`. A (system, id) pair belongs to at

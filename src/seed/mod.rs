@@ -9,6 +9,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+mod figures;
+
 use crate::domain::{parse_value, Body, ResourceKind};
 use crate::store::{with_resource, Resource, Store, StoreError};
 
@@ -322,8 +324,9 @@ pub async fn load_dir(store: &Store, dir: &Path) -> anyhow::Result<SeedReport> {
     Ok(report)
 }
 
-/// Checks every quote against the documents in `documents` (whose README maps document keys to files),
-/// comparing with whitespace normalised. Returns one line per quote that is not found.
+/// Checks every quote and context against the documents in `documents` (whose README maps document keys
+/// to files), comparing with whitespace normalised, and every figure of a record against its cited text
+/// (see `figures`). Returns one line per failure.
 pub fn verify_sources(seeds: &Path, documents: &Path) -> anyhow::Result<Vec<String>> {
     let normalise = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
     let readme = std::fs::read_to_string(documents.join("README.md")).with_context(|| {
@@ -359,15 +362,24 @@ pub fn verify_sources(seeds: &Path, documents: &Path) -> anyhow::Result<Vec<Stri
         }
         for source in sources.into_iter().flatten() {
             let document = source.get("document").and_then(Value::as_str).unwrap_or("");
-            let quote = normalise(source.get("quote").and_then(Value::as_str).unwrap_or(""));
-            match texts.get(document) {
-                None => failures.push(format!("{name}: unknown document `{document}`")),
-                Some(_) if quote.is_empty() => failures.push(format!("{name}: empty quote")),
-                Some(text) if !text.contains(&quote) => failures.push(format!(
-                    "{name}: quote not found in {document}: \"{quote}\""
-                )),
-                Some(_) => {}
+            let Some(text) = texts.get(document) else {
+                failures.push(format!("{name}: unknown document `{document}`"));
+                continue;
+            };
+            for part in ["quote", "context"] {
+                let excerpt = source.get(part).and_then(Value::as_str).map(normalise);
+                match excerpt {
+                    None if part == "context" => {}
+                    Some(excerpt) if !excerpt.is_empty() && text.contains(&excerpt) => {}
+                    Some(excerpt) if !excerpt.is_empty() => failures.push(format!(
+                        "{name}: {part} not found in {document}: \"{excerpt}\""
+                    )),
+                    _ => failures.push(format!("{name}: empty {part}")),
+                }
             }
+        }
+        for figure in figures::missing_figures(record.kind.name(), &record.key, &record.data) {
+            failures.push(format!("{name}: {figure}"));
         }
     }
     Ok(failures)
