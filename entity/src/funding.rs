@@ -13,7 +13,9 @@ pub struct Model {
     pub sources: Json,
     #[sea_orm(column_type = "Text", nullable)]
     pub notes: Option<String>,
-    pub project_id: Uuid,
+    pub project_id: Option<Uuid>,
+    pub partnership_id: Option<Uuid>,
+    pub recipient_country: Option<String>,
     pub kind: String,
     pub funder_id: Option<Uuid>,
     pub funder_description: Option<String>,

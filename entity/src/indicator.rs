@@ -13,13 +13,19 @@ pub struct Model {
     pub sources: Json,
     #[sea_orm(column_type = "Text", nullable)]
     pub notes: Option<String>,
-    pub city_id: Uuid,
+    pub city_id: Option<Uuid>,
+    pub organization_id: Option<Uuid>,
+    pub country: Option<String>,
+    pub partnership_id: Option<Uuid>,
     pub project_id: Option<Uuid>,
     pub metric: String,
     pub unit: String,
-    pub period: String,
-    /// A decimal string, kept exactly as given.
-    pub value: String,
+    pub period: Option<String>,
+    /// Decimal strings, kept exactly as given.
+    pub value: Option<String>,
+    pub qualifier: Option<String>,
+    pub value_low: Option<String>,
+    pub value_high: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,7 +25,10 @@ pub struct Model {
     pub parent_id: Option<Uuid>,
     pub participants: Json,
     #[sea_orm(column_type = "Text", nullable)]
-    pub results: Option<String>,
+    pub results_summary: Option<String>,
+    pub results: Json,
+    pub policy_markers: Json,
+    pub sdg_targets: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m20261201_000002_funding_kinds;
 mod m20261201_000003_funding_periods;
 mod m20261201_000004_funding_parties;
 mod m20261201_000005_optional_funder;
+mod m20261201_000006_subjects_and_results;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_funding_periods::Migration),
             Box::new(m20261201_000004_funding_parties::Migration),
             Box::new(m20261201_000005_optional_funder::Migration),
+            Box::new(m20261201_000006_subjects_and_results::Migration),
         ]
     }
 }

@@ -147,6 +147,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(stats::project_stats)
         .service(stats::exchange_stats)
         .service(stats::indicator_stats)
+        .service(stats::result_stats)
         .service(stats::overview)
         .service(stats::partnership_summary)
         .service(integration::list_changes)

@@ -56,6 +56,12 @@ pub struct FundingStatsRow {
     /// Present with `group_by=aid_type`.
     #[schema(example = "D02")]
     pub aid_type: Option<String>,
+    /// Present with `group_by=policy_marker`: a marker of the funded project, of significance 1 or 2.
+    #[schema(example = "environment")]
+    pub policy_marker: Option<String>,
+    pub significance: Option<i64>,
+    #[schema(example = "11.6")]
+    pub sdg_target: Option<String>,
     /// Always a grouping key: amounts of different kinds (a commitment and a disbursement) are never
     /// added together.
     #[schema(value_type = FundingKind, example = "commitment")]
@@ -88,6 +94,13 @@ pub struct ProjectStatsRow {
     pub start_year: Option<i32>,
     pub partnership_id: Option<uuid::Uuid>,
     pub partnership_title: Option<String>,
+    /// With `group_by=policy_marker`: a marker of significance 1 or 2, and that significance.
+    #[schema(example = "climate_mitigation")]
+    pub policy_marker: Option<String>,
+    #[schema(example = 2)]
+    pub significance: Option<i64>,
+    #[schema(example = "6.1")]
+    pub sdg_target: Option<String>,
     #[schema(example = 4)]
     pub count: i64,
 }
@@ -134,10 +147,23 @@ pub struct IndicatorStatsRow {
     /// Values in the group.
     #[schema(example = 1)]
     pub count: i64,
+    pub organization_id: Option<uuid::Uuid>,
+    pub organization_name: Option<String>,
+    /// With `group_by=country`: the country of the city measured, or the country measured.
+    #[schema(example = "KH")]
+    pub country: Option<String>,
+    pub partnership_id: Option<uuid::Uuid>,
+    pub partnership_title: Option<String>,
+    /// Null when the latest value is undated.
     #[schema(example = "2006")]
-    pub latest_period: String,
+    pub latest_period: Option<String>,
+    /// Null when the latest value is a range.
     #[schema(example = "8")]
-    pub latest_value: String,
+    pub latest_value: Option<String>,
+    #[schema(value_type = Option<ValueQualifier>)]
+    pub latest_qualifier: Option<String>,
+    pub latest_value_low: Option<String>,
+    pub latest_value_high: Option<String>,
 }
 
 /// Headline numbers of the whole record.
@@ -385,6 +411,42 @@ pub async fn indicator_stats(
         let keys = query.keys().iter().map(|k| k.code()).collect();
         let table = store.indicator_stats(&query).await?;
         Ok(table_answer(keys, table))
+    })
+    .await
+}
+
+/// Progress of results: for each result of each project's results framework, its baseline, latest
+/// actual value and final target, the change since the baseline and the progress towards the target.
+#[utoipa::path(
+    tag = "stats",
+    params(ResultStatsQuery, ("If-None-Match" = Option<String>, Header, description = "An ETag of this answer")),
+    responses(
+        (status = 200, description = "One row per result", content((StatsTable<ResultStatsRow> = "application/json"), (String = "text/csv")),
+            headers(("ETag" = String, description = "Changes exactly when the data behind it does"))),
+        (status = 304, description = "Unchanged since the ETag in If-None-Match"),
+        (status = 400, description = "Unknown filter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/stats/results")]
+pub async fn result_stats(
+    store: web::Data<Store>,
+    request: HttpRequest,
+    query: Query<ResultStatsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.0;
+    let csv = wants_csv(&request, query.format);
+    versioned(&store, &request, csv, PROJECT_DATA, || async {
+        let rows = store.result_stats(&query).await?;
+        let rows: Vec<Map<String, Value>> = rows
+            .into_iter()
+            .map(|row| match serde_json::to_value(row) {
+                Ok(Value::Object(row)) => Ok(row),
+                other => Err(internal(anyhow::anyhow!("a result row is {other:?}"))),
+            })
+            .collect::<Result<_, _>>()?;
+        let columns = ResultStatsRow::COLUMNS.to_vec();
+        let json = serde_json::json!({"group_by": [], "columns": columns, "rows": rows});
+        Ok((columns, rows, json))
     })
     .await
 }

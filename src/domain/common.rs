@@ -333,6 +333,34 @@ pub trait Body:
     fn sectors(&self) -> Vec<super::Sector> {
         Vec::new()
     }
+    /// Classification codes kept in the tag index for filters and grouping.
+    fn tags(&self) -> Vec<Tag> {
+        Vec::new()
+    }
+}
+
+/// The vocabularies of the tag index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TagVocabulary {
+    PolicyMarker,
+    SdgTarget,
+}
+
+impl TagVocabulary {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::PolicyMarker => "policy_marker",
+            Self::SdgTarget => "sdg_target",
+        }
+    }
+}
+
+/// One classification of a record, as the tag index holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tag {
+    pub vocabulary: TagVocabulary,
+    pub code: String,
+    pub significance: Option<u8>,
 }
 
 /// One step of a JSON pointer (RFC 6901).

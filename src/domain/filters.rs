@@ -173,6 +173,11 @@ filter! {
         parent_id: Uuid,
         /// Projects this organization takes part in.
         organization_id: Uuid,
+        /// Projects with this policy marker as a significant or principal objective (significance 1 or 2).
+        policy_marker: PolicyMarkerCode,
+        /// Projects tagged with this SDG target.
+        #[param(value_type = Option<String>, example = "6.1")]
+        sdg_target: SdgTarget,
         /// Started in or after this (partial) date.
         #[param(value_type = Option<String>, example = "2010")]
         start_from: PartialDate,
@@ -187,6 +192,9 @@ filter! {
     /// `start`, `end`, `kind`, `scheme`, `currency`, `created_at`, `updated_at`, `id`.
     FundingFilter {
         project_id: Uuid,
+        partnership_id: Uuid,
+        #[param(value_type = Option<String>, example = "KH")]
+        recipient_country: CountryCode,
         kind: FundingKind,
         funder_id: Uuid,
         receiver_id: Uuid,
@@ -221,6 +229,10 @@ filter! {
     /// Filters of `GET /v1/indicators`. Sort keys: `period`, `metric`, `created_at`, `updated_at`, `id`.
     IndicatorFilter {
         city_id: Uuid,
+        organization_id: Uuid,
+        #[param(value_type = Option<String>, example = "VN")]
+        country: CountryCode,
+        partnership_id: Uuid,
         project_id: Uuid,
         #[param(value_type = Option<String>, example = "non_revenue_water_rate")]
         metric: MetricCode,

@@ -388,6 +388,208 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// A policy objective a project targets: the OECD DAC Rio markers (`climate_mitigation`,
+    /// `climate_adaptation`, `biodiversity`, `desertification`) and the DAC environment marker
+    /// (`environment`); IATI policy-marker codes 6, 7, 5, 8 and 2.
+    PolicyMarkerCode {
+        ClimateMitigation = "climate_mitigation", ClimateAdaptation = "climate_adaptation",
+        Biodiversity = "biodiversity", Desertification = "desertification", Environment = "environment",
+    }
+}
+
+/// A policy marker with its significance: 0 not targeted, 1 a significant objective, 2 the principal
+/// objective (IATI policy significance 0, 1, 2).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyMarker {
+    pub marker: PolicyMarkerCode,
+    #[schema(minimum = 0, maximum = 2, example = 2)]
+    pub significance: u8,
+}
+
+/// A target of the Sustainable Development Goals, as `goal.target`: `6.1`, `11.6`, `17.b`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, pattern = r"^(1[0-7]|[1-9])\.([1-9][0-9]?|[a-z])$", example = "6.1")]
+pub struct SdgTarget(String);
+
+impl TryFrom<String> for SdgTarget {
+    type Error = String;
+    fn try_from(code: String) -> Result<Self, String> {
+        let valid = code.split_once('.').is_some_and(|(goal, target)| {
+            goal.parse::<u8>()
+                .is_ok_and(|goal| (1..=17).contains(&goal))
+                && !goal.starts_with('0')
+                && match target.as_bytes() {
+                    [letter] if letter.is_ascii_lowercase() => true,
+                    [] => false,
+                    digits => {
+                        digits.len() <= 2
+                            && digits[0] != b'0'
+                            && digits.iter().all(u8::is_ascii_digit)
+                    }
+                }
+        });
+        if valid {
+            Ok(Self(code))
+        } else {
+            Err(format!("`{code}` is not an SDG target such as 6.1 or 17.b"))
+        }
+    }
+}
+
+impl From<SdgTarget> for String {
+    fn from(code: SdgTarget) -> String {
+        code.0
+    }
+}
+
+impl SdgTarget {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+vocabulary! {
+    /// What a result is (IATI result types 1, 2, 3): `output` (what the project delivers), `outcome` (the
+    /// change it brings about), `impact` (the longer-term change).
+    ResultKind { Output = "output", Outcome = "outcome", Impact = "impact" }
+}
+
+vocabulary! {
+    /// How a result's indicator is measured (IATI indicator measures 1, 2, 5): `unit` (a number of units),
+    /// `percentage`, `qualitative` (described in words).
+    Measure { Unit = "unit", Percentage = "percentage", Qualitative = "qualitative" }
+}
+
+vocabulary! {
+    /// How exactly the source states a value: `exact`; `approximately` ("about"); `at_least` ("over",
+    /// "more than"); `at_most` ("under", "less than").
+    ValueQualifier {
+        Exact = "exact", Approximately = "approximately", AtLeast = "at_least", AtMost = "at_most",
+    }
+}
+
+/// What a result measures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultIndicator {
+    #[schema(value_type = String, example = "non_revenue_water_rate")]
+    pub metric: MetricCode,
+    /// Required when `measure` is `unit`.
+    #[serde(default)]
+    #[schema(example = "%")]
+    pub unit: Option<ShortText>,
+    pub measure: Measure,
+    /// Whether a higher value is better (false for, say, non-revenue water).
+    #[serde(default = "higher_is_better")]
+    #[schema(default = true)]
+    pub ascending: bool,
+}
+
+fn higher_is_better() -> bool {
+    true
+}
+
+/// A baseline, target or actual value of a result, for a period or undated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultPoint {
+    #[serde(default)]
+    #[schema(example = "1993")]
+    pub period: Option<PartialDate>,
+    /// Required unless the measure is qualitative.
+    #[serde(default)]
+    #[schema(example = "72")]
+    pub value: Option<Decimal>,
+    #[serde(default)]
+    pub qualifier: Option<ValueQualifier>,
+    /// The value in words: required for a qualitative measure.
+    #[serde(default)]
+    pub comment: Option<ShortText>,
+}
+
+/// A result of a project, with its indicator and its baseline, targets and actual values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectResult {
+    pub kind: ResultKind,
+    #[schema(example = "Non-revenue water reduced")]
+    pub title: ShortText,
+    pub indicator: ResultIndicator,
+    #[serde(default)]
+    pub baseline: Option<ResultPoint>,
+    #[serde(default)]
+    #[schema(value_type = Vec<ResultPoint>)]
+    pub targets: List<ResultPoint>,
+    #[serde(default)]
+    #[schema(value_type = Vec<ResultPoint>)]
+    pub actuals: List<ResultPoint>,
+}
+
+impl ProjectResult {
+    fn validate(&self, at: &str) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let measure = self.indicator.measure;
+        if measure == Measure::Unit && self.indicator.unit.is_none() {
+            errors.push(FieldError::new(
+                format!("{at}/indicator/unit"),
+                "is required when the measure is unit",
+            ));
+        }
+        let points = self
+            .baseline
+            .iter()
+            .map(|point| ("baseline".to_owned(), point))
+            .chain(
+                self.targets
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (format!("targets/{i}"), p)),
+            )
+            .chain(
+                self.actuals
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (format!("actuals/{i}"), p)),
+            );
+        for (path, point) in points {
+            let at = format!("{at}/{path}");
+            match (measure, &point.value) {
+                (Measure::Qualitative, Some(_)) => errors.push(FieldError::new(
+                    format!("{at}/value"),
+                    "a qualitative measure has no value; describe it in comment",
+                )),
+                (Measure::Qualitative, None) if point.comment.is_none() => {
+                    errors.push(FieldError::new(
+                        format!("{at}/comment"),
+                        "is required for a qualitative measure",
+                    ))
+                }
+                (Measure::Unit | Measure::Percentage, None) => errors.push(FieldError::new(
+                    format!("{at}/value"),
+                    "is required unless the measure is qualitative",
+                )),
+                _ => {}
+            }
+            if point.value.as_ref().is_some_and(|v| v.number().is_none()) {
+                errors.push(FieldError::new(
+                    format!("{at}/value"),
+                    "has more than 28 significant digits",
+                ));
+            }
+            if point.qualifier.is_some() && point.value.is_none() {
+                errors.push(FieldError::new(
+                    format!("{at}/qualifier"),
+                    "qualifies a value; give the value too, or leave this out",
+                ));
+            }
+        }
+        errors
+    }
+}
+
 /// An organization taking part in a project.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -425,8 +627,21 @@ common_fields! {
         #[serde(default)]
         #[schema(value_type = Vec<Participant>)]
         pub participants: List<Participant>,
+        /// What the project achieved, in words.
         #[serde(default)]
-        pub results: Option<LongText>,
+        pub results_summary: Option<LongText>,
+        /// The results framework: each result's indicator with its baseline, targets and actual values.
+        #[serde(default)]
+        #[schema(value_type = Vec<ProjectResult>)]
+        pub results: List<ProjectResult>,
+        /// Policy objectives, each marker at most once.
+        #[serde(default)]
+        #[schema(value_type = Vec<PolicyMarker>)]
+        pub policy_markers: List<PolicyMarker>,
+        /// SDG targets the project serves, each at most once.
+        #[serde(default)]
+        #[schema(value_type = Vec<String>, example = json!(["6.1", "11.6"]))]
+        pub sdg_targets: List<SdgTarget>,
     }
 }
 record_type!(
@@ -467,11 +682,53 @@ impl Body for NewProject {
                 ));
             }
         }
+        for (i, result) in self.results.iter().enumerate() {
+            errors.extend(result.validate(&format!("/results/{i}")));
+        }
+        for (i, marker) in self.policy_markers.iter().enumerate() {
+            if marker.significance > 2 {
+                errors.push(FieldError::new(
+                    format!("/policy_markers/{i}/significance"),
+                    "is 0 (not targeted), 1 (significant) or 2 (principal)",
+                ));
+            }
+            if self.policy_markers[..i]
+                .iter()
+                .any(|m| m.marker == marker.marker)
+            {
+                errors.push(FieldError::new(
+                    format!("/policy_markers/{i}"),
+                    format!("{} is listed twice", marker.marker.as_str()),
+                ));
+            }
+        }
+        for (i, target) in self.sdg_targets.iter().enumerate() {
+            if self.sdg_targets[..i].contains(target) {
+                errors.push(FieldError::new(
+                    format!("/sdg_targets/{i}"),
+                    format!("{} is listed twice", target.as_str()),
+                ));
+            }
+        }
         errors
     }
 
     fn sectors(&self) -> Vec<Sector> {
         self.sectors.to_vec()
+    }
+
+    fn tags(&self) -> Vec<Tag> {
+        let markers = self.policy_markers.iter().map(|m| Tag {
+            vocabulary: TagVocabulary::PolicyMarker,
+            code: m.marker.as_str().to_owned(),
+            significance: Some(m.significance),
+        });
+        let targets = self.sdg_targets.iter().map(|t| Tag {
+            vocabulary: TagVocabulary::SdgTarget,
+            code: t.as_str().to_owned(),
+            significance: None,
+        });
+        markers.chain(targets).collect()
     }
 
     fn references(&self) -> Vec<Reference> {
@@ -561,9 +818,21 @@ vocabulary! {
 }
 
 common_fields! {
-    /// Money or support a funder gave to a project.
+    /// Money or support a funder gave: to a project, or, where the sources state it without one, to a
+    /// partnership or a country's programme.
     pub struct NewFunding {
-        pub project_id: Uuid,
+        /// The project the money is for. One of `project_id`, `partnership_id` and `recipient_country` is
+        /// required.
+        #[serde(default)]
+        pub project_id: Option<Uuid>,
+        /// The partnership the money belongs to, such as a city-to-city programme funded as a whole.
+        #[serde(default)]
+        pub partnership_id: Option<Uuid>,
+        /// The country whose programme received the money, where the sources name no project (IATI
+        /// `recipient-country`).
+        #[serde(default)]
+        #[schema(example = "KH")]
+        pub recipient_country: Option<CountryCode>,
         /// What the amount is; stats never add two kinds together.
         #[schema(example = "commitment")]
         pub kind: FundingKind,
@@ -635,6 +904,15 @@ impl Body for NewFunding {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors: Vec<FieldError> = self.money().err().into_iter().collect();
         errors.extend(check_order(&self.start, &self.end, "/end"));
+        if self.project_id.is_none()
+            && self.partnership_id.is_none()
+            && self.recipient_country.is_none()
+        {
+            errors.push(FieldError::new(
+                "/project_id",
+                "give a project_id, a partnership_id or a recipient_country: what the money was for",
+            ));
+        }
         if self.funder_id.is_none() && self.funder_description.is_none() {
             errors.push(FieldError::new(
                 "/funder_id",
@@ -661,7 +939,12 @@ impl Body for NewFunding {
 
     fn references(&self) -> Vec<Reference> {
         [
-            Reference::one("project_id", ResourceKind::Project, Some(self.project_id)),
+            Reference::one("project_id", ResourceKind::Project, self.project_id),
+            Reference::one(
+                "partnership_id",
+                ResourceKind::Partnership,
+                self.partnership_id,
+            ),
             Reference::one("funder_id", ResourceKind::Organization, self.funder_id),
             Reference::one("receiver_id", ResourceKind::Organization, self.receiver_id),
         ]
@@ -809,17 +1092,47 @@ impl MetricCode {
 }
 
 common_fields! {
-    /// A measured result: one value of one metric, for one city and period.
+    /// A measured value of one metric for one subject: a city, an organization, a country, a
+    /// partnership, or (alone) a project. A value is exact or qualified (`qualifier`), or a range
+    /// (`value_low` to `value_high`); its period may be unknown.
     pub struct NewIndicator {
-        pub city_id: Uuid,
+        /// The city measured. Exactly one of `city_id`, `organization_id`, `country` and
+        /// `partnership_id` is the subject, or none of them and `project_id` alone.
+        #[serde(default)]
+        pub city_id: Option<Uuid>,
+        /// The organization measured, such as a water utility.
+        #[serde(default)]
+        pub organization_id: Option<Uuid>,
+        /// The country measured.
+        #[serde(default)]
+        #[schema(example = "VN")]
+        pub country: Option<CountryCode>,
+        /// The partnership measured.
+        #[serde(default)]
+        pub partnership_id: Option<Uuid>,
+        /// The project the value measures: the subject itself when no other subject is given.
         #[serde(default)]
         pub project_id: Option<Uuid>,
         pub metric: MetricCode,
         #[schema(example = "%")]
         pub unit: ShortText,
+        /// When the value holds; omitted when the sources give no date.
+        #[serde(default)]
         #[schema(example = "2006")]
-        pub period: PartialDate,
-        pub value: Decimal,
+        pub period: Option<PartialDate>,
+        /// The value; or else `value_low` and `value_high`.
+        #[serde(default)]
+        #[schema(example = "8")]
+        pub value: Option<Decimal>,
+        /// How exactly the source states `value`.
+        #[serde(default)]
+        pub qualifier: Option<ValueQualifier>,
+        /// The low end of a range such as "20 to 30".
+        #[serde(default)]
+        pub value_low: Option<Decimal>,
+        /// The high end of the range; not below `value_low`.
+        #[serde(default)]
+        pub value_high: Option<Decimal>,
     }
 }
 record_type!(
@@ -839,12 +1152,73 @@ impl Body for NewIndicator {
     }
 
     fn validate(&self) -> Vec<FieldError> {
-        Vec::new()
+        let mut errors = Vec::new();
+        let subjects = [
+            self.city_id.is_some(),
+            self.organization_id.is_some(),
+            self.country.is_some(),
+            self.partnership_id.is_some(),
+        ]
+        .into_iter()
+        .filter(|given| *given)
+        .count();
+        if subjects > 1 || (subjects == 0 && self.project_id.is_none()) {
+            errors.push(FieldError::new(
+                "/city_id",
+                "name exactly one subject: city_id, organization_id, country or partnership_id, \
+                 or project_id alone",
+            ));
+        }
+        let range = (&self.value_low, &self.value_high);
+        match (&self.value, range) {
+            (Some(_), (None, None)) => {}
+            (None, (Some(low), Some(high))) => {
+                if let (Some(low), Some(high)) = (low.number(), high.number()) {
+                    if high < low {
+                        errors.push(FieldError::new(
+                            "/value_high",
+                            format!("{high} is below value_low, {low}"),
+                        ));
+                    }
+                }
+            }
+            (Some(_), _) => errors.push(FieldError::new(
+                "/value",
+                "give a value or a range (value_low and value_high), not both",
+            )),
+            (None, (None, None)) => errors.push(FieldError::new(
+                "/value",
+                "is required unless value_low and value_high give a range",
+            )),
+            (None, (Some(_), None)) => {
+                errors.push(FieldError::new("/value_high", "is required with value_low"))
+            }
+            (None, (None, Some(_))) => {
+                errors.push(FieldError::new("/value_low", "is required with value_high"))
+            }
+        }
+        if self.qualifier.is_some() && self.value.is_none() {
+            errors.push(FieldError::new(
+                "/qualifier",
+                "qualifies a value; give the value too, or leave this out",
+            ));
+        }
+        errors
     }
 
     fn references(&self) -> Vec<Reference> {
         [
-            Reference::one("city_id", ResourceKind::City, Some(self.city_id)),
+            Reference::one("city_id", ResourceKind::City, self.city_id),
+            Reference::one(
+                "organization_id",
+                ResourceKind::Organization,
+                self.organization_id,
+            ),
+            Reference::one(
+                "partnership_id",
+                ResourceKind::Partnership,
+                self.partnership_id,
+            ),
             Reference::one("project_id", ResourceKind::Project, self.project_id),
         ]
         .into_iter()

@@ -32,7 +32,7 @@ group_keys! {
     FundingGroup {
         Year = "year", Funder = "funder", Country = "country", City = "city", Sector = "sector",
         Scheme = "scheme", Instrument = "instrument", Partnership = "partnership", Receiver = "receiver",
-        AidType = "aid_type",
+        AidType = "aid_type", PolicyMarker = "policy_marker", SdgTarget = "sdg_target",
     }
 }
 
@@ -40,7 +40,7 @@ group_keys! {
     /// `group_by` keys of `/v1/stats/projects`.
     ProjectGroup {
         Sector = "sector", Status = "status", Country = "country", City = "city", StartYear = "start_year",
-        Partnership = "partnership",
+        Partnership = "partnership", PolicyMarker = "policy_marker", SdgTarget = "sdg_target",
     }
 }
 
@@ -54,7 +54,10 @@ group_keys! {
 
 group_keys! {
     /// `group_by` keys of `/v1/stats/indicators`.
-    IndicatorGroup { City = "city", Year = "year", Project = "project" }
+    IndicatorGroup {
+        City = "city", Organization = "organization", Country = "country", Partnership = "partnership",
+        Year = "year", Project = "project",
+    }
 }
 
 /// A comma-separated list of distinct grouping keys, such as `year,funder`.
@@ -134,17 +137,24 @@ macro_rules! stats_query {
 }
 
 stats_query! {
-    /// Parameters of `/v1/stats/fundings`. Keys: year (of the start of the funding's period), funder, country, city,
-    /// sector, scheme, instrument, partnership, receiver, aid_type; rows are always per kind and currency
-    /// as well.
+    /// Parameters of `/v1/stats/fundings`. Keys: year (of the start of the funding's period), funder, country
+    /// (of the project's cities, or the recipient country), city, sector, scheme, instrument, partnership
+    /// (the funding's or its project's), receiver, aid_type, policy_marker, sdg_target; rows are always
+    /// per kind and currency as well.
     FundingStatsQuery, FundingGroup, "year,funder" {
-        /// Fundings of projects in a city of this country.
+        /// Fundings of projects in a city of this country, or for this recipient country.
         #[param(value_type = Option<String>, example = "CN")]
         country: CountryCode,
         /// Fundings of projects in this city.
         city_id: Uuid,
+        /// Fundings of this partnership, or of its projects.
         partnership_id: Uuid,
         sector: Sector,
+        /// Fundings of projects with this policy marker as a significant or principal objective.
+        policy_marker: PolicyMarkerCode,
+        /// Fundings of projects tagged with this SDG target.
+        #[param(value_type = Option<String>, example = "6.1")]
+        sdg_target: SdgTarget,
         /// Status of the funded project.
         status: ProjectStatus,
         /// Only money of this kind (rows are per kind in any case).
@@ -159,7 +169,8 @@ stats_query! {
 }
 
 stats_query! {
-    /// Parameters of `/v1/stats/projects`. Keys: sector, status, country, city, start_year, partnership.
+    /// Parameters of `/v1/stats/projects`. Keys: sector, status, country, city, start_year, partnership,
+    /// policy_marker (markers of significance 1 or 2, with the significance), sdg_target.
     ProjectStatsQuery, ProjectGroup, "sector,status" {
         #[param(value_type = Option<String>, example = "KH")]
         country: CountryCode,
@@ -167,6 +178,10 @@ stats_query! {
         partnership_id: Uuid,
         sector: Sector,
         status: ProjectStatus,
+        /// Projects with this policy marker as a significant or principal objective.
+        policy_marker: PolicyMarkerCode,
+        #[param(value_type = Option<String>, example = "6.1")]
+        sdg_target: SdgTarget,
     }
 }
 
@@ -186,14 +201,17 @@ stats_query! {
 }
 
 stats_query! {
-    /// Parameters of `/v1/stats/indicators`. Keys: city, year, project; rows always carry the metric and unit.
+    /// Parameters of `/v1/stats/indicators`. Keys: city, organization, country (of the city, or the
+    /// country measured), partnership, year, project; rows always carry the metric and unit.
     IndicatorStatsQuery, IndicatorGroup, "city,year" {
         #[param(value_type = Option<String>, example = "non_revenue_water_rate")]
         metric: MetricCode,
-        /// Indicators of cities in this country.
+        /// Indicators of this country or of its cities.
         #[param(value_type = Option<String>, example = "KH")]
         country: CountryCode,
         city_id: Uuid,
+        organization_id: Uuid,
+        partnership_id: Uuid,
         project_id: Uuid,
     }
 }
@@ -229,3 +247,159 @@ formatted!(
     IndicatorStatsQuery,
     SummaryQuery
 );
+
+/// Parameters of `/v1/stats/results`: one row per result of each project's results framework.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ResultStatsQuery {
+    pub project_id: Option<Uuid>,
+    pub partnership_id: Option<Uuid>,
+    /// Results of projects in this city.
+    pub city_id: Option<Uuid>,
+    /// Results of projects in a city of this country.
+    #[param(value_type = Option<String>, example = "KH")]
+    pub country: Option<CountryCode>,
+    pub kind: Option<ResultKind>,
+    #[param(value_type = Option<String>, example = "non_revenue_water_rate")]
+    pub metric: Option<MetricCode>,
+    /// `csv` answers `text/csv`, as `Accept: text/csv` does.
+    #[param(inline)]
+    pub format: Option<Format>,
+}
+
+/// A row of `/v1/stats/results`: one result of a project, its baseline, latest actual value and final
+/// target, the change since the baseline and the progress towards the target.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ResultStatsRow {
+    pub project_id: Uuid,
+    #[schema(example = "Phnom Penh water supply improvement")]
+    pub project_title: String,
+    /// The result's position in the project's `results`.
+    #[schema(example = 0)]
+    pub result_index: usize,
+    pub kind: ResultKind,
+    #[schema(example = "Non-revenue water reduced")]
+    pub title: String,
+    #[schema(example = "non_revenue_water_rate")]
+    pub metric: String,
+    #[schema(example = "%")]
+    pub unit: Option<String>,
+    pub measure: Measure,
+    /// Whether a higher value is better.
+    pub ascending: bool,
+    #[schema(example = "1993")]
+    pub baseline_period: Option<String>,
+    #[schema(example = "72")]
+    pub baseline_value: Option<String>,
+    /// The actual value of the latest period (an undated one only where no actual is dated).
+    #[schema(example = "2008")]
+    pub actual_period: Option<String>,
+    #[schema(example = "6.2")]
+    pub actual_value: Option<String>,
+    /// The target of the latest period.
+    #[schema(example = "2010")]
+    pub target_period: Option<String>,
+    #[schema(example = "10")]
+    pub target_value: Option<String>,
+    /// `actual_value` minus `baseline_value`.
+    #[schema(example = "-65.8")]
+    pub change: Option<String>,
+    /// How far the actual value has come from the baseline towards the target, in percent (rounded to
+    /// one decimal; past 100 when the target is exceeded, negative when it moved away).
+    #[schema(example = "105.8")]
+    pub progress_percent: Option<String>,
+    /// Whether the actual value reaches the target, in the direction `ascending` says is better.
+    pub target_met: Option<bool>,
+}
+
+/// The point of the latest period: dated points after undated ones, later periods after earlier ones,
+/// and the last listed among equals.
+fn latest(points: &[ResultPoint]) -> Option<&ResultPoint> {
+    points
+        .iter()
+        .enumerate()
+        .max_by(|(i, a), (j, b)| {
+            let period = |p: &ResultPoint| p.period.as_ref().map(|d| d.as_str().to_owned());
+            period(a).cmp(&period(b)).then(i.cmp(j))
+        })
+        .map(|(_, point)| point)
+}
+
+impl ResultStatsRow {
+    pub fn new(
+        project_id: Uuid,
+        project_title: &str,
+        index: usize,
+        result: &ProjectResult,
+    ) -> Self {
+        let baseline = result.baseline.as_ref();
+        let actual = latest(&result.actuals);
+        let target = latest(&result.targets);
+        let number = |point: Option<&ResultPoint>| point.and_then(|p| p.value.as_ref()?.number());
+        let (b, a, t) = (number(baseline), number(actual), number(target));
+        let change = b.zip(a).map(|(b, a)| a - b);
+        let progress = match (b, a, t) {
+            (Some(b), Some(a), Some(t)) if t != b => (a - b)
+                .checked_mul(rust_decimal::Decimal::ONE_HUNDRED)
+                .and_then(|scaled| scaled.checked_div(t - b))
+                .map(|p| p.round_dp(1).normalize()),
+            _ => None,
+        };
+        let ascending = result.indicator.ascending;
+        let text = |point: Option<&ResultPoint>| {
+            point.and_then(|p| p.value.as_ref().map(|v| v.as_str().to_owned()))
+        };
+        let period = |point: Option<&ResultPoint>| {
+            point.and_then(|p| p.period.as_ref().map(|d| d.as_str().to_owned()))
+        };
+        Self {
+            project_id,
+            project_title: project_title.to_owned(),
+            result_index: index,
+            kind: result.kind,
+            title: result.title.as_str().to_owned(),
+            metric: result.indicator.metric.as_str().to_owned(),
+            unit: result
+                .indicator
+                .unit
+                .as_ref()
+                .map(|u| u.as_str().to_owned()),
+            measure: result.indicator.measure,
+            ascending,
+            baseline_period: period(baseline),
+            baseline_value: text(baseline),
+            actual_period: period(actual),
+            actual_value: text(actual),
+            target_period: period(target),
+            target_value: text(target),
+            change: change.map(|c| c.normalize().to_string()),
+            progress_percent: progress.map(|p| p.to_string()),
+            target_met: a
+                .zip(t)
+                .map(|(a, t)| if ascending { a >= t } else { a <= t }),
+        }
+    }
+
+    /// The column names, in order, for CSV.
+    pub const COLUMNS: [&'static str; 18] = [
+        "project_id",
+        "project_title",
+        "result_index",
+        "kind",
+        "title",
+        "metric",
+        "unit",
+        "measure",
+        "ascending",
+        "baseline_period",
+        "baseline_value",
+        "actual_period",
+        "actual_value",
+        "target_period",
+        "target_value",
+        "change",
+        "progress_percent",
+        "target_met",
+    ];
+}

@@ -150,6 +150,10 @@ impl Decimal {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// The number, for arithmetic; `None` past the 28 significant digits arithmetic keeps.
+    pub fn number(&self) -> Option<rust_decimal::Decimal> {
+        self.0.parse().ok()
+    }
     pub fn is_negative(&self) -> bool {
         self.0.starts_with('-') && self.0.bytes().any(|b| (b'1'..=b'9').contains(&b))
     }

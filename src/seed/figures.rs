@@ -106,14 +106,36 @@ fn figures(data: &Map<String, Value>) -> Vec<(String, Decimal)> {
     out
 }
 
-/// The words for small counts that documents spell out.
-const NUMBER_WORDS: &[&str] = &[
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+/// The words for counts below twenty that documents spell out, from one.
+const UNITS: &[&str] = &[
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+];
+/// The words for the tens, from twenty.
+const TENS: &[&str] = &[
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
 ];
 
 /// Every number `text` states, normalised: digits with thousands separators and decimals, scaled by a
-/// following "thousand", "million" or "billion", and the words one to twenty.
+/// following "thousand", "million", "billion" or "trillion" ("200-million" too), and the words one to
+/// ninety-nine ("forty-seven", "twenty four").
 fn numbers_in(text: &str) -> Vec<Decimal> {
     let mut numbers = Vec::new();
     let bytes = text.as_bytes();
@@ -157,27 +179,57 @@ fn numbers_in(text: &str) -> Vec<Decimal> {
             continue;
         };
         numbers.push(number.normalize());
-        let following = text[i..].trim_start().to_ascii_lowercase();
+        let following = text[i..]
+            .trim_start_matches(|c: char| c.is_whitespace() || c == '-')
+            .to_ascii_lowercase();
         let scale = [
             ("thousand", 1_000u64),
             ("million", 1_000_000),
             ("mil", 1_000_000),
             ("billion", 1_000_000_000),
             ("bn", 1_000_000_000),
+            ("trillion", 1_000_000_000_000),
         ]
         .into_iter()
         .find(|(word, _)| following.starts_with(word));
-        if let Some(scaled) = scale.and_then(|(_, scale)| number.checked_mul(Decimal::from(scale))) {
+        if let Some(scaled) = scale.and_then(|(_, scale)| number.checked_mul(Decimal::from(scale)))
+        {
             numbers.push(scaled.normalize());
         }
     }
-    for word in text
+    let words: Vec<String> = text
         .split(|c: char| !c.is_alphabetic())
+        .filter(|word| !word.is_empty())
         .map(str::to_ascii_lowercase)
-    {
-        if let Some(n) = NUMBER_WORDS.iter().position(|w| *w == word) {
-            numbers.push(Decimal::from(n + 1));
+        .collect();
+    let unit = |word: &str| UNITS.iter().position(|w| *w == word).map(|n| n + 1);
+    // A number in words, with the position of its last word.
+    let mut spelled = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        if let Some(n) = unit(word) {
+            spelled.push((n, i));
         }
+        if let Some(tens) = TENS.iter().position(|w| w == word).map(|n| 20 + 10 * n) {
+            spelled.push((tens, i));
+            if let Some(n) = words
+                .get(i + 1)
+                .and_then(|next| unit(next))
+                .filter(|n| *n < 10)
+            {
+                spelled.push((tens + n, i + 1));
+            }
+        }
+    }
+    for (n, last) in spelled {
+        numbers.push(Decimal::from(n));
+        // "three million"
+        let scale = match words.get(last + 1).map(String::as_str) {
+            Some("thousand") => 1_000u64,
+            Some("million") => 1_000_000,
+            Some("billion") => 1_000_000_000,
+            _ => continue,
+        };
+        numbers.push(Decimal::from(n as u64 * scale));
     }
     numbers
 }
@@ -193,8 +245,24 @@ mod tests {
 
     #[test]
     fn reads_numbers_as_documents_write_them() {
-        let numbers = numbers_in("JPY 1.5 billion, approx. 800 million yen, 1,234 people, 12.5%, two experts, FY2016");
-        for expected in ["1500000000", "800000000", "1234", "12.5", "2", "2016", "1.5"] {
+        let numbers = numbers_in(
+            "JPY 1.5 billion, approx. 800 million yen, 1,234 people, 12.5%, two experts, FY2016, \
+             a 200-million order, JPY 5 trillion, Forty-seven came, twenty four left, three million",
+        );
+        for expected in [
+            "1500000000",
+            "800000000",
+            "1234",
+            "12.5",
+            "2",
+            "2016",
+            "1.5",
+            "200000000",
+            "5000000000000",
+            "47",
+            "24",
+            "3000000",
+        ] {
             assert!(numbers.contains(&d(expected)), "{expected} in {numbers:?}");
         }
         let years = numbers_in("1997,1998 and 2001-05");

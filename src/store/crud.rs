@@ -678,6 +678,10 @@ async fn clear_indexes(
             .from_table("project_sectors")
             .and_where(Expr::col("project_id").eq(id))
             .take(),
+        Query::delete()
+            .from_table("project_tags")
+            .and_where(Expr::col("project_id").eq(id))
+            .take(),
     ];
     for delete in deletes {
         txn.execute(&delete).await?;
@@ -685,7 +689,7 @@ async fn clear_indexes(
     Ok(())
 }
 
-/// Rewrites the index rows of a record: its references, external ids and sectors. A new record has
+/// Rewrites the index rows of a record: its references, external ids, sectors and tags. A new record has
 /// none to clear.
 async fn write_indexes<B: Body>(
     txn: &DatabaseTransaction,
@@ -741,6 +745,22 @@ async fn write_indexes<B: Body>(
             .take();
         for sector in sectors {
             insert.values_panic([id.into(), sector.code().into()]);
+        }
+        txn.execute(&insert).await?;
+    }
+    let tags = body.tags();
+    if !tags.is_empty() {
+        let mut insert = Query::insert()
+            .into_table("project_tags")
+            .columns(["project_id", "vocabulary", "code", "significance"])
+            .take();
+        for tag in tags {
+            insert.values_panic([
+                id.into(),
+                tag.vocabulary.name().into(),
+                tag.code.into(),
+                tag.significance.map(i16::from).into(),
+            ]);
         }
         txn.execute(&insert).await?;
     }

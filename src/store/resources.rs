@@ -82,6 +82,23 @@ pub(crate) fn ids_referencing_country(
         .take()
 }
 
+/// `SELECT project_id FROM project_tags WHERE vocabulary = … AND code = …`: the projects tagged so.
+pub(crate) fn tagged(vocabulary: TagVocabulary, code: &str) -> SelectStatement {
+    Query::select()
+        .column("project_id")
+        .from("project_tags")
+        .and_where(Expr::col("vocabulary").eq(vocabulary.name()))
+        .and_where(Expr::col("code").eq(code))
+        .take()
+}
+
+/// The projects with a policy marker as a significant or principal objective.
+pub(crate) fn marked(marker: PolicyMarkerCode) -> SelectStatement {
+    tagged(TagVocabulary::PolicyMarker, marker.as_str())
+        .and_where(Expr::col("significance").gte(1))
+        .take()
+}
+
 fn referencing(field: &'static str, target: Uuid) -> SimpleExpr {
     Expr::col("id").in_subquery(ids_referencing(field, target))
 }
@@ -234,6 +251,15 @@ impl Resource for Projects {
             .add_option(eq("status", f.status.map(|s| s.as_str())))
             .add_option(eq("parent_id", f.parent_id))
             .add_option(f.organization_id.map(|id| referencing("participants", id)))
+            .add_option(
+                f.policy_marker
+                    .map(|m| Expr::col("id").in_subquery(marked(m))),
+            )
+            .add_option(
+                f.sdg_target.as_ref().map(|t| {
+                    Expr::col("id").in_subquery(tagged(TagVocabulary::SdgTarget, t.as_str()))
+                }),
+            )
             .add(date_range("start", &f.start_from, &f.start_to))
     }
 }
@@ -252,6 +278,11 @@ impl Resource for Fundings {
     fn filter(f: &FundingFilter) -> Condition {
         Condition::all()
             .add_option(eq("project_id", f.project_id))
+            .add_option(eq("partnership_id", f.partnership_id))
+            .add_option(eq(
+                "recipient_country",
+                f.recipient_country.as_ref().map(|c| c.as_str()),
+            ))
             .add_option(eq("kind", f.kind.map(|k| k.as_str())))
             .add_option(eq("funder_id", f.funder_id))
             .add_option(eq("receiver_id", f.receiver_id))
@@ -316,6 +347,9 @@ impl Resource for Indicators {
     fn filter(f: &IndicatorFilter) -> Condition {
         Condition::all()
             .add_option(eq("city_id", f.city_id))
+            .add_option(eq("organization_id", f.organization_id))
+            .add_option(eq("country", f.country.as_ref().map(|c| c.as_str())))
+            .add_option(eq("partnership_id", f.partnership_id))
             .add_option(eq("project_id", f.project_id))
             .add_option(eq("metric", f.metric.as_ref().map(|m| m.as_str())))
             .add(date_range("period", &f.period_from, &f.period_to))

@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::resources::{ids_referencing, ids_referencing_country};
+use super::resources::{ids_referencing, ids_referencing_country, marked, tagged};
 use super::Store;
 use crate::domain::*;
 
@@ -159,6 +159,8 @@ enum ProjectKey {
     Country,
     City,
     Partnership,
+    PolicyMarker,
+    SdgTarget,
 }
 
 /// Adds a project key's columns (and the join it needs) to an aggregate over projects `p`.
@@ -192,7 +194,45 @@ fn group_project(select: &mut SelectStatement, key: ProjectKey, groups: &mut Vec
             ));
             groups.push(column("partnership_title", col("pa", "title"), Kind::Text));
         }
+        ProjectKey::PolicyMarker => {
+            select.join_as(
+                JoinType::LeftJoin,
+                "project_tags",
+                "pm",
+                Cond::all()
+                    .add(Expr::col(("pm", "project_id")).equals(("p", "id")))
+                    .add(Expr::col(("pm", "vocabulary")).eq(TagVocabulary::PolicyMarker.name()))
+                    .add(Expr::col(("pm", "significance")).gte(1)),
+            );
+            groups.push(column("policy_marker", col("pm", "code"), Kind::Text));
+            groups.push(column(
+                "significance",
+                Func::cast_as(col("pm", "significance"), "BIGINT").into(),
+                Kind::Integer,
+            ));
+        }
+        ProjectKey::SdgTarget => {
+            select.join_as(
+                JoinType::LeftJoin,
+                "project_tags",
+                "st",
+                Cond::all()
+                    .add(Expr::col(("st", "project_id")).equals(("p", "id")))
+                    .add(Expr::col(("st", "vocabulary")).eq(TagVocabulary::SdgTarget.name())),
+            );
+            groups.push(column("sdg_target", col("st", "code"), Kind::Text));
+        }
     }
+}
+
+/// Filters on a project's policy markers and SDG targets, on projects `p`.
+fn tag_filter(marker: Option<PolicyMarkerCode>, target: Option<&SdgTarget>) -> Cond {
+    Cond::all()
+        .add_option(marker.map(|m| col("p", "id").in_subquery(marked(m))))
+        .add_option(
+            target
+                .map(|t| col("p", "id").in_subquery(tagged(TagVocabulary::SdgTarget, t.as_str()))),
+        )
 }
 
 /// The filters fundings and projects share, on projects `p`.
@@ -245,12 +285,15 @@ impl Store {
     pub async fn funding_stats(&self, query: &FundingStatsQuery) -> Result<Table, DbErr> {
         let keys = query.keys();
         let mut select = Query::select();
+        // A funding without a project still counts: towards its partnership or recipient country.
         select.from_as("fundings", "f").join_as(
-            JoinType::InnerJoin,
+            JoinType::LeftJoin,
             "projects",
             "p",
             Expr::col(("p", "id")).equals(("f", "project_id")),
         );
+        let partnership: SimpleExpr =
+            Func::coalesce([col("f", "partnership_id"), col("p", "partnership_id")]).into();
         let by_city = keys.contains(&FundingGroup::City);
         join_project_places(
             &mut select,
@@ -274,9 +317,11 @@ impl Store {
                     groups.push(column("funder_id", col("f", "funder_id"), Kind::Id));
                     groups.push(column("funder_name", col("o", "name"), Kind::Text));
                 }
-                FundingGroup::Country => {
-                    group_project(&mut select, ProjectKey::Country, &mut groups)
-                }
+                FundingGroup::Country => groups.push(column(
+                    "country",
+                    Func::coalesce([col("c", "country"), col("f", "recipient_country")]).into(),
+                    Kind::Text,
+                )),
                 FundingGroup::City => group_project(&mut select, ProjectKey::City, &mut groups),
                 FundingGroup::Sector => group_project(&mut select, ProjectKey::Sector, &mut groups),
                 FundingGroup::Scheme => {
@@ -286,7 +331,20 @@ impl Store {
                     groups.push(column("instrument", col("f", "instrument"), Kind::Text))
                 }
                 FundingGroup::Partnership => {
-                    group_project(&mut select, ProjectKey::Partnership, &mut groups)
+                    select.join_as(
+                        JoinType::LeftJoin,
+                        "partnerships",
+                        "pa",
+                        Expr::col(("pa", "id")).eq(partnership.clone()),
+                    );
+                    groups.push(column("partnership_id", partnership.clone(), Kind::Id));
+                    groups.push(column("partnership_title", col("pa", "title"), Kind::Text));
+                }
+                FundingGroup::PolicyMarker => {
+                    group_project(&mut select, ProjectKey::PolicyMarker, &mut groups)
+                }
+                FundingGroup::SdgTarget => {
+                    group_project(&mut select, ProjectKey::SdgTarget, &mut groups)
                 }
                 FundingGroup::Receiver => {
                     select.join_as(
@@ -306,29 +364,31 @@ impl Store {
         // Amounts of two kinds or two currencies are never added together.
         groups.push(column("kind", col("f", "kind"), Kind::Text));
         groups.push(column("currency", col("f", "currency"), Kind::Text));
+        let in_country = |country: &CountryCode| {
+            Cond::any()
+                .add(col("p", "id").in_subquery(ids_referencing_country("city_ids", country)))
+                .add(col("f", "recipient_country").eq(country.as_str()))
+        };
         select.cond_where(
-            project_filter(
-                query.country.as_ref(),
-                query.city_id,
-                query.sector,
-                query.partnership_id,
-                query.status,
-            )
-            .add_option(query.kind.map(|k| col("f", "kind").eq(k.as_str())))
-            .add_option(query.funder_id.map(|id| col("f", "funder_id").eq(id)))
-            .add_option(query.receiver_id.map(|id| col("f", "receiver_id").eq(id)))
-            .add_option(query.aid_type.map(|a| col("f", "aid_type").eq(a.as_str())))
-            .add_option(
-                query
-                    .instrument
-                    .map(|i| col("f", "instrument").eq(i.as_str())),
-            )
-            .add_option(query.currency.map(|c| col("f", "currency").eq(c.code())))
-            .add(year_range(
-                year_of("f", "start"),
-                query.year_from,
-                query.year_to,
-            )),
+            project_filter(None, query.city_id, query.sector, None, query.status)
+                .add(tag_filter(query.policy_marker, query.sdg_target.as_ref()))
+                .add_option(query.country.as_ref().map(in_country))
+                .add_option(query.partnership_id.map(|id| partnership.clone().eq(id)))
+                .add_option(query.kind.map(|k| col("f", "kind").eq(k.as_str())))
+                .add_option(query.funder_id.map(|id| col("f", "funder_id").eq(id)))
+                .add_option(query.receiver_id.map(|id| col("f", "receiver_id").eq(id)))
+                .add_option(query.aid_type.map(|a| col("f", "aid_type").eq(a.as_str())))
+                .add_option(
+                    query
+                        .instrument
+                        .map(|i| col("f", "instrument").eq(i.as_str())),
+                )
+                .add_option(query.currency.map(|c| col("f", "currency").eq(c.code())))
+                .add(year_range(
+                    year_of("f", "start"),
+                    query.year_from,
+                    query.year_to,
+                )),
         );
         let mut figures = Vec::from(money_sums(col("f", "amount_minor")));
         figures.extend([
@@ -371,6 +431,12 @@ impl Store {
                 ProjectGroup::Partnership => {
                     group_project(&mut select, ProjectKey::Partnership, &mut groups)
                 }
+                ProjectGroup::PolicyMarker => {
+                    group_project(&mut select, ProjectKey::PolicyMarker, &mut groups)
+                }
+                ProjectGroup::SdgTarget => {
+                    group_project(&mut select, ProjectKey::SdgTarget, &mut groups)
+                }
             }
         }
         select.cond_where(
@@ -381,6 +447,7 @@ impl Store {
                 query.partnership_id,
                 query.status,
             )
+            .add(tag_filter(query.policy_marker, query.sdg_target.as_ref()))
             .add(year_range(
                 year_of("p", "start"),
                 query.year_from,
@@ -574,6 +641,15 @@ pub struct Headline {
     pub experts: i64,
 }
 
+/// The figures of the latest value of an indicator group, and the column each comes from.
+const LATEST: [(&str, &str); 5] = [
+    ("latest_period", "period"),
+    ("latest_value", "value"),
+    ("latest_qualifier", "qualifier"),
+    ("latest_value_low", "value_low"),
+    ("latest_value_high", "value_high"),
+];
+
 impl Store {
     pub async fn indicator_stats(&self, query: &IndicatorStatsQuery) -> Result<Table, DbErr> {
         let keys = query.keys();
@@ -584,6 +660,9 @@ impl Store {
             "c",
             Expr::col(("c", "id")).equals(("i", "city_id")),
         );
+        // The country of the city measured, or the country measured.
+        const COUNTRY_SQL: &str = r#"COALESCE("c"."country", "i"."country")"#;
+        let country = Expr::cust(COUNTRY_SQL);
         let mut groups = Vec::new();
         // Window partitions are written as SQL text: fixed identifiers only, the same on both engines.
         let mut partition = Vec::new();
@@ -593,6 +672,40 @@ impl Store {
                     groups.push(column("city_id", col("i", "city_id"), Kind::Id));
                     groups.push(column("city_name", col("c", "name"), Kind::Text));
                     partition.push(r#""i"."city_id""#);
+                }
+                IndicatorGroup::Organization => {
+                    inner.join_as(
+                        JoinType::LeftJoin,
+                        "organizations",
+                        "o",
+                        Expr::col(("o", "id")).equals(("i", "organization_id")),
+                    );
+                    groups.push(column(
+                        "organization_id",
+                        col("i", "organization_id"),
+                        Kind::Id,
+                    ));
+                    groups.push(column("organization_name", col("o", "name"), Kind::Text));
+                    partition.push(r#""i"."organization_id""#);
+                }
+                IndicatorGroup::Country => {
+                    groups.push(column("country", country.clone(), Kind::Text));
+                    partition.push(COUNTRY_SQL);
+                }
+                IndicatorGroup::Partnership => {
+                    inner.join_as(
+                        JoinType::LeftJoin,
+                        "partnerships",
+                        "pa",
+                        Expr::col(("pa", "id")).equals(("i", "partnership_id")),
+                    );
+                    groups.push(column(
+                        "partnership_id",
+                        col("i", "partnership_id"),
+                        Kind::Id,
+                    ));
+                    groups.push(column("partnership_title", col("pa", "title"), Kind::Text));
+                    partition.push(r#""i"."partnership_id""#);
                 }
                 IndicatorGroup::Year => {
                     groups.push(column("year", year_of("i", "period"), Kind::Year));
@@ -618,21 +731,25 @@ impl Store {
         for group in &groups {
             inner.expr_as(group.expr.clone(), group.name);
         }
+        for (name, field) in LATEST {
+            inner.expr_as(col("i", field), name);
+        }
         inner
-            .expr_as(col("i", "period"), "latest_period")
-            .expr_as(col("i", "value"), "latest_value")
             .expr_as(Expr::cust(format!("COUNT(*) OVER (PARTITION BY {partition})")), "count")
+            // The latest dated value; an undated one only where the group has no dated value.
             .expr_as(
                 Expr::cust(format!(
-                    r#"ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY "i"."period" DESC, "i"."id" DESC)"#
+                    r#"ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY "i"."period" DESC NULLS LAST, "i"."id" DESC)"#
                 )),
                 "rank",
             )
             .cond_where(
                 Cond::all()
                     .add_option(query.metric.as_ref().map(|m| col("i", "metric").eq(m.as_str())))
-                    .add_option(query.country.as_ref().map(|c| col("c", "country").eq(c.as_str())))
+                    .add_option(query.country.as_ref().map(|c| country.clone().eq(c.as_str())))
                     .add_option(query.city_id.map(|id| col("i", "city_id").eq(id)))
+                    .add_option(query.organization_id.map(|id| col("i", "organization_id").eq(id)))
+                    .add_option(query.partnership_id.map(|id| col("i", "partnership_id").eq(id)))
                     .add_option(query.project_id.map(|id| col("i", "project_id").eq(id)))
                     .add(year_range(year_of("i", "period"), query.year_from, query.year_to)),
             );
@@ -641,11 +758,12 @@ impl Store {
         outer
             .from_subquery(inner, "t")
             .and_where(Expr::col(("t", "rank")).eq(1));
-        let figures = vec![
-            column("count", col("t", "count"), Kind::Integer),
-            column("latest_period", col("t", "latest_period"), Kind::Text),
-            column("latest_value", col("t", "latest_value"), Kind::Text),
-        ];
+        let mut figures = vec![column("count", col("t", "count"), Kind::Integer)];
+        figures.extend(
+            LATEST
+                .iter()
+                .map(|(name, _)| column(name, col("t", name), Kind::Text)),
+        );
         let mut output = Vec::new();
         for group in &groups {
             let expr = col("t", group.name);
@@ -715,6 +833,61 @@ impl Store {
             trainees: figures[8],
             experts: figures[9],
         })
+    }
+
+    /// The results of each project's results framework, with their progress, ordered by project title.
+    pub async fn result_stats(
+        &self,
+        query: &ResultStatsQuery,
+    ) -> Result<Vec<ResultStatsRow>, DbErr> {
+        use entity::project;
+        use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
+        let condition = Cond::all()
+            .add(Expr::cust(r#"CAST("results" AS TEXT) <> '[]'"#))
+            .add_option(query.project_id.map(|id| Expr::col("id").eq(id)))
+            .add_option(
+                query
+                    .partnership_id
+                    .map(|id| Expr::col("partnership_id").eq(id)),
+            )
+            .add_option(
+                query
+                    .city_id
+                    .map(|id| Expr::col("id").in_subquery(ids_referencing("city_ids", id))),
+            )
+            .add_option(
+                query
+                    .country
+                    .as_ref()
+                    .map(|c| Expr::col("id").in_subquery(ids_referencing_country("city_ids", c))),
+            );
+        let projects = project::Entity::find()
+            .filter(condition)
+            .order_by_asc(project::Column::Title)
+            .order_by_asc(project::Column::Id)
+            .all(self.connection())
+            .await?;
+        let mut rows = Vec::new();
+        for project in projects {
+            let results: Vec<ProjectResult> = serde_json::from_value(project.results)
+                .map_err(|error| DbErr::Custom(format!("project {}: {error}", project.id)))?;
+            for (index, result) in results.iter().enumerate() {
+                let wanted = query.kind.is_none_or(|kind| kind == result.kind)
+                    && query
+                        .metric
+                        .as_ref()
+                        .is_none_or(|metric| *metric == result.indicator.metric);
+                if wanted {
+                    rows.push(ResultStatsRow::new(
+                        project.id,
+                        &project.title,
+                        index,
+                        result,
+                    ));
+                }
+            }
+        }
+        Ok(rows)
     }
 
     /// The position of the change feed among changes to these resources: it moves exactly when one of
