@@ -475,3 +475,137 @@ async fn funding_kinds_migration_carries_fundings_across_sqlite() {
 async fn funding_kinds_migration_carries_fundings_across_postgres() {
     funding_kinds_migration_carries_fundings_across(Engine::Postgres).await;
 }
+
+/// The migrations before fundings without projects, indicator subjects and results frameworks.
+const BEFORE_RESULTS: u32 = 9;
+
+async fn results_migration_carries_projects_indicators_and_fundings_across(engine: Engine) {
+    let Some((url, _dir)) = empty_database(engine).await else {
+        return;
+    };
+    let db = Database::connect(&url).await.unwrap();
+    migration::Migrator::up(&db, Some(BEFORE_RESULTS))
+        .await
+        .unwrap();
+    let ids = [(); 4].map(|_| uuid::Uuid::now_v7().to_string());
+    let [city, project, indicator, funding] = &ids;
+    let [c, p, i, f] = [city, project, indicator, funding].map(|id| id_sql(engine, id));
+    let record = "1, '2026-11-20T00:00:00Z', '2026-11-20T00:00:00Z', '{}', '[]'";
+    for sql in [
+        format!("INSERT INTO records (id, resource) VALUES ({c}, 'city'), ({p}, 'project'), ({i}, 'indicator'), ({f}, 'funding')"),
+        format!("INSERT INTO cities (id, version, created_at, updated_at, external_ids, sources, name, country) VALUES ({c}, {record}, 'Phnom Penh', 'KH')"),
+        format!("INSERT INTO projects (id, version, created_at, updated_at, external_ids, sources, title, city_ids, sectors, participants, results) \
+                 VALUES ({p}, {record}, 'Water', '[\"{city}\"]', '[]', '[]', 'Non-revenue water fell to 8%.')"),
+        format!("INSERT INTO indicators (id, version, created_at, updated_at, external_ids, sources, city_id, project_id, metric, unit, period, value) \
+                 VALUES ({i}, {record}, {c}, {p}, 'non_revenue_water_rate', '%', '2006', '8')"),
+        format!("INSERT INTO fundings (id, version, created_at, updated_at, external_ids, sources, project_id, kind, funder_description, amount_minor, currency) \
+                 VALUES ({f}, {record}, {p}, 'disbursement', 'JICA', 500, 'JPY')"),
+        format!("INSERT INTO refs (from_id, field, to_id, from_resource, to_resource) VALUES \
+                 ({p}, 'city_ids', {c}, 'project', 'city'), ({i}, 'city_id', {c}, 'indicator', 'city'), \
+                 ({i}, 'project_id', {p}, 'indicator', 'project'), ({f}, 'project_id', {p}, 'funding', 'project')"),
+        format!("INSERT INTO changes (seq, resource, record_id, op, version, at, actor) VALUES \
+                 (1, 'city', {c}, 'create', 1, '2026-11-20T00:00:00Z', 'seed'), (2, 'project', {p}, 'create', 1, '2026-11-20T00:00:00Z', 'seed'), \
+                 (3, 'indicator', {i}, 'create', 1, '2026-11-20T00:00:00Z', 'seed'), (4, 'funding', {f}, 'create', 1, '2026-11-20T00:00:00Z', 'seed')"),
+    ] {
+        execute(&db, &sql).await;
+    }
+    migration::Migrator::up(&db, None).await.unwrap();
+    // The project's `results` changed shape, so it has a new version in the feed; the others only
+    // gained empty fields and keep theirs.
+    let feed = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT seq, resource, version, actor FROM changes WHERE seq > 4 ORDER BY seq",
+        ))
+        .await
+        .unwrap();
+    let feed: Vec<(i64, String, i32, String)> = feed
+        .iter()
+        .map(|row| {
+            (
+                row.try_get("", "seq").unwrap(),
+                row.try_get("", "resource").unwrap(),
+                row.try_get("", "version").unwrap(),
+                row.try_get("", "actor").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        feed,
+        vec![(5, "project".to_owned(), 2, "migration".to_owned())]
+    );
+    db.close().await.unwrap();
+
+    let app = spawn_with(engine, |settings| settings.database_url = url.clone())
+        .await
+        .unwrap();
+    let read = app.get(&format!("/v1/projects/{project}")).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert_eq!(
+        (
+            &read.body["results_summary"],
+            &read.body["results"],
+            &read.body["version"]
+        ),
+        (
+            &json!("Non-revenue water fell to 8%."),
+            &json!([]),
+            &json!(2)
+        )
+    );
+    let read = app.get(&format!("/v1/indicators/{indicator}")).await.body;
+    assert_eq!(
+        (
+            &read["city_id"],
+            &read["period"],
+            &read["value"],
+            &read["version"],
+            &read["country"]
+        ),
+        (
+            &json!(city),
+            &json!("2006"),
+            &json!("8"),
+            &json!(1),
+            &Value::Null
+        )
+    );
+    let read = app.get(&format!("/v1/fundings/{funding}")).await.body;
+    assert_eq!(
+        (
+            &read["project_id"],
+            &read["amount"],
+            &read["recipient_country"]
+        ),
+        (&json!(project), &json!("500"), &Value::Null)
+    );
+    // The new fields work on the migrated database.
+    let marked = app
+        .patch(
+            &format!("/v1/projects/{project}"),
+            &json!({"policy_markers": [{"marker": "environment", "significance": 2}]}),
+        )
+        .await;
+    assert_eq!(marked.status, StatusCode::OK, "{}", marked.body);
+    assert_eq!(
+        app.list_all("/v1/projects?policy_marker=environment")
+            .await
+            .len(),
+        1
+    );
+    app.create(
+        "fundings",
+        json!({"recipient_country": "KH", "kind": "pledge", "funder_description": "ODA"}),
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn results_migration_carries_projects_indicators_and_fundings_across_sqlite() {
+    results_migration_carries_projects_indicators_and_fundings_across(Engine::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn results_migration_carries_projects_indicators_and_fundings_across_postgres() {
+    results_migration_carries_projects_indicators_and_fundings_across(Engine::Postgres).await;
+}

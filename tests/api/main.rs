@@ -15,5 +15,6 @@ mod integrity;
 mod lists;
 mod openapi;
 mod operations;
+mod results;
 mod seeds;
 mod stats;

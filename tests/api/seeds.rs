@@ -19,7 +19,10 @@ pub fn seed_counts() -> std::collections::BTreeMap<String, usize> {
             let records: Vec<serde_json::Value> =
                 serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
             for record in records {
-                keys.insert((record["resource"].as_str().unwrap().to_owned(), record["key"].as_str().unwrap().to_owned()));
+                keys.insert((
+                    record["resource"].as_str().unwrap().to_owned(),
+                    record["key"].as_str().unwrap().to_owned(),
+                ));
             }
         }
     }
