@@ -37,6 +37,21 @@ pub const EXCEPTIONS: &[(&str, &str, &str)] = &[
          makes the stated total of 8.5 billion",
     ),
     (
+        "funding/kitakyushu-eco-town-city",
+        "/share",
+        "the city's 1 of the investment ratio \"1 : 2 : 7\" the quote states, as a percentage",
+    ),
+    (
+        "funding/kitakyushu-eco-town-national",
+        "/share",
+        "the national government's 2 of the investment ratio \"1 : 2 : 7\", as a percentage",
+    ),
+    (
+        "funding/kitakyushu-eco-town-private",
+        "/share",
+        "the private sector's 7 of the investment ratio \"1 : 2 : 7\", as a percentage",
+    ),
+    (
         "exchange/chongqing-kitakyushu-environmental-seminar-2001-03",
         "/participants",
         "the sum of the two groups the quote counts: 8 representatives of Kitakyushu and 30 of Chongqing",
