@@ -338,11 +338,17 @@ impl ResultStatsRow {
         let target = latest(&result.targets);
         let number = |point: Option<&ResultPoint>| point.and_then(|p| p.value.as_ref()?.number());
         let (b, a, t) = (number(baseline), number(actual), number(target));
-        let change = b.zip(a).map(|(b, a)| a - b);
-        let progress = match (b, a, t) {
-            (Some(b), Some(a), Some(t)) if t != b => (a - b)
-                .checked_mul(rust_decimal::Decimal::ONE_HUNDRED)
-                .and_then(|scaled| scaled.checked_div(t - b))
+        // Checked: values near the 28-digit limit give no figure rather than an overflow.
+        let change = b.zip(a).and_then(|(b, a)| a.checked_sub(b));
+        let progress = match (change, b, t) {
+            (Some(change), Some(b), Some(t)) => t
+                .checked_sub(b)
+                .filter(|span| !span.is_zero())
+                .and_then(|span| {
+                    change
+                        .checked_mul(rust_decimal::Decimal::ONE_HUNDRED)?
+                        .checked_div(span)
+                })
                 .map(|p| p.round_dp(1).normalize()),
             _ => None,
         };
