@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod generate;
+mod registry;
 pub mod seed;
 pub mod startup;
 pub mod store;

@@ -1,4 +1,4 @@
-//! The six endpoints of each of the eight resources, each annotated for the OpenAPI document. The
+//! The seven endpoints of every resource of the registry, each annotated for the OpenAPI document. The
 //! handlers are thin: they extract, then call the shared code in `crud`. Writes need an editor key
 //! (`auth::authenticate` refuses others before the body is read); its name is the change's actor.
 
@@ -11,13 +11,12 @@ use crate::config::Settings;
 use crate::domain::*;
 use crate::error::{ApiError, Problem};
 use crate::store::{self, Store};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 macro_rules! resource_endpoints {
     (
         resource: $resource:ty, body: $body:ty, record: $record:ty, filter: $filter:ty,
-        tag: $tag:tt, collection: $collection:tt, item: $item:tt, name: $name:tt,
-        list: $list:ident, get: $get:ident, create: $create:ident, put: $put:ident,
-        patch: $patch:ident, delete: $delete:ident, by_external_id: $by_external_id:ident,
+        tag: $tag:tt, name: $name:tt, collection: $collection:tt, item: $item:tt,
         external_path: $external_path:tt $(,)?
     ) => {
         #[doc = concat!("List ", $tag, ".")]
@@ -25,6 +24,7 @@ macro_rules! resource_endpoints {
         /// Keyset-paginated: follow `next_cursor` (or the `Link: rel="next"` header) until it is null.
         #[utoipa::path(
             tag = $tag,
+            operation_id = concat!("list_", $tag),
             security((), ("bearer" = [])),
             params(PageParams, $filter,
                 ("If-None-Match" = Option<String>, Header, description = "An ETag of this list; 304 if unchanged")),
@@ -41,7 +41,7 @@ does not serve reads without a key", body = Problem, content_type = "application
             )
         )]
         #[get($collection)]
-        pub async fn $list(
+        pub async fn list(
             store: web::Data<Store>,
             request: HttpRequest,
             query: ListQuery<$filter>,
@@ -52,6 +52,7 @@ does not serve reads without a key", body = Problem, content_type = "application
         #[doc = concat!("Read one ", $name, ".")]
         #[utoipa::path(
             tag = $tag,
+            operation_id = concat!("get_", $name),
             security((), ("bearer" = [])),
             params(("id" = Uuid, Path, description = "The record's id"),
                 ("If-None-Match" = Option<String>, Header, description = "The record's ETag; 304 if unchanged")),
@@ -67,7 +68,7 @@ does not serve reads without a key", body = Problem, content_type = "application
             )
         )]
         #[get($item)]
-        pub async fn $get(
+        pub async fn get(
             store: web::Data<Store>,
             request: HttpRequest,
             id: PathId,
@@ -81,6 +82,7 @@ does not serve reads without a key", body = Problem, content_type = "application
         /// status, body and Location) and creates nothing; the same key with another body is a 422.
         #[utoipa::path(
             tag = $tag,
+            operation_id = concat!("create_", $name),
             params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
             security(("bearer" = ["editor"])),
             request_body = $body,
@@ -101,7 +103,7 @@ does not serve reads without a key", body = Problem, content_type = "application
             )
         )]
         #[post($collection)]
-        pub async fn $create(
+        pub async fn create(
             store: web::Data<Store>,
             settings: web::Data<Settings>,
             request: HttpRequest,
@@ -118,6 +120,7 @@ does not serve reads without a key", body = Problem, content_type = "application
         /// partner can push records keyed by its own ids without storing ours.
         #[utoipa::path(
             tag = $tag,
+            operation_id = concat!("put_", $name, "_by_external_id"),
             params(
                 ("system" = String, Path, description = "The external system, such as `jica`"),
                 ("external_id" = String, Path, description = "The record's id in that system"),
@@ -145,7 +148,7 @@ does not serve reads without a key", body = Problem, content_type = "application
             )
         )]
         #[put($external_path)]
-        pub async fn $by_external_id(
+        pub async fn put_by_external_id(
             store: web::Data<Store>,
             path: web::Path<(String, String)>,
             if_match: IfMatch,
@@ -161,6 +164,7 @@ does not serve reads without a key", body = Problem, content_type = "application
         #[doc = concat!("Create or replace the ", $name, " with this id (chosen by the client).")]
         #[utoipa::path(
             tag = $tag,
+            operation_id = concat!("put_", $name),
             security(("bearer" = ["editor"])),
             params(
                 ("id" = Uuid, Path, description = "The record's id"),
@@ -187,7 +191,7 @@ does not serve reads without a key", body = Problem, content_type = "application
             )
         )]
         #[put($item)]
-        pub async fn $put(
+        pub async fn put(
             store: web::Data<Store>,
             caller: Caller,
             id: PathId,
@@ -203,6 +207,7 @@ does not serve reads without a key", body = Problem, content_type = "application
         /// Fields set to `null` are cleared; the patched record must still be valid as a whole.
         #[utoipa::path(
             tag = $tag,
+            operation_id = concat!("patch_", $name),
             security(("bearer" = ["editor"])),
             params(
                 ("id" = Uuid, Path, description = "The record's id"),
@@ -228,7 +233,7 @@ does not serve reads without a key", body = Problem, content_type = "application
             )
         )]
         #[patch($item)]
-        pub async fn $patch(
+        pub async fn patch(
             store: web::Data<Store>,
             caller: Caller,
             id: PathId,
@@ -242,6 +247,7 @@ does not serve reads without a key", body = Problem, content_type = "application
         #[doc = concat!("Delete a ", $name, " that no other record references.")]
         #[utoipa::path(
             tag = $tag,
+            operation_id = concat!("delete_", $name),
             security(("bearer" = ["editor"])),
             params(
                 ("id" = Uuid, Path, description = "The record's id"),
@@ -261,7 +267,7 @@ does not serve reads without a key", body = Problem, content_type = "application
             )
         )]
         #[delete($item)]
-        pub async fn $delete(
+        pub async fn delete(
             store: web::Data<Store>,
             caller: Caller,
             id: PathId,
@@ -273,58 +279,38 @@ does not serve reads without a key", body = Problem, content_type = "application
     };
 }
 
-resource_endpoints! {
-    resource: store::Cities, body: NewCity, record: City, filter: CityFilter,
-    tag: "cities", collection: "/v1/cities", item: "/v1/cities/{id}", name: "city",
-    list: list_cities, get: get_city, create: create_city, put: put_city, patch: patch_city, delete: delete_city,
-    by_external_id: put_city_by_external_id, external_path: "/v1/cities/by-external-id/{system}/{external_id}",
+/// Each resource's endpoints in a module of its own (`cities::list`…), and `configure`, which
+/// registers them all, in the registry's order.
+macro_rules! all_resource_endpoints {
+    ([$((
+        $kind:ident, $store:ident, $module:ident, $name:literal, $collection:literal, $body:ident,
+        $record:ident, $filter:ident, $list_path:literal, $item_path:literal, $external_path:literal
+    )),* $(,)?]) => {
+        $(
+            pub mod $module {
+                use super::*;
+
+                resource_endpoints! {
+                    resource: store::$store, body: $body, record: $record, filter: $filter,
+                    tag: $collection, name: $name, collection: $list_path, item: $item_path,
+                    external_path: $external_path,
+                }
+            }
+        )*
+
+        /// Registers every resource's endpoints.
+        pub fn configure(config: &mut ServiceConfig) {
+            $(
+                config
+                    .service($module::list)
+                    .service($module::create)
+                    .service($module::get)
+                    .service($module::put)
+                    .service($module::patch)
+                    .service($module::delete)
+                    .service($module::put_by_external_id);
+            )*
+        }
+    };
 }
-resource_endpoints! {
-    resource: store::Organizations, body: NewOrganization, record: Organization, filter: OrganizationFilter,
-    tag: "organizations", collection: "/v1/organizations", item: "/v1/organizations/{id}", name: "organization",
-    list: list_organizations, get: get_organization, create: create_organization, put: put_organization,
-    patch: patch_organization, delete: delete_organization,
-    by_external_id: put_organization_by_external_id, external_path: "/v1/organizations/by-external-id/{system}/{external_id}",
-}
-resource_endpoints! {
-    resource: store::Partnerships, body: NewPartnership, record: Partnership, filter: PartnershipFilter,
-    tag: "partnerships", collection: "/v1/partnerships", item: "/v1/partnerships/{id}", name: "partnership",
-    list: list_partnerships, get: get_partnership, create: create_partnership, put: put_partnership,
-    patch: patch_partnership, delete: delete_partnership,
-    by_external_id: put_partnership_by_external_id, external_path: "/v1/partnerships/by-external-id/{system}/{external_id}",
-}
-resource_endpoints! {
-    resource: store::Agreements, body: NewAgreement, record: Agreement, filter: AgreementFilter,
-    tag: "agreements", collection: "/v1/agreements", item: "/v1/agreements/{id}", name: "agreement",
-    list: list_agreements, get: get_agreement, create: create_agreement, put: put_agreement,
-    patch: patch_agreement, delete: delete_agreement,
-    by_external_id: put_agreement_by_external_id, external_path: "/v1/agreements/by-external-id/{system}/{external_id}",
-}
-resource_endpoints! {
-    resource: store::Projects, body: NewProject, record: Project, filter: ProjectFilter,
-    tag: "projects", collection: "/v1/projects", item: "/v1/projects/{id}", name: "project",
-    list: list_projects, get: get_project, create: create_project, put: put_project,
-    patch: patch_project, delete: delete_project,
-    by_external_id: put_project_by_external_id, external_path: "/v1/projects/by-external-id/{system}/{external_id}",
-}
-resource_endpoints! {
-    resource: store::Fundings, body: NewFunding, record: Funding, filter: FundingFilter,
-    tag: "fundings", collection: "/v1/fundings", item: "/v1/fundings/{id}", name: "funding",
-    list: list_fundings, get: get_funding, create: create_funding, put: put_funding,
-    patch: patch_funding, delete: delete_funding,
-    by_external_id: put_funding_by_external_id, external_path: "/v1/fundings/by-external-id/{system}/{external_id}",
-}
-resource_endpoints! {
-    resource: store::Exchanges, body: NewExchange, record: Exchange, filter: ExchangeFilter,
-    tag: "exchanges", collection: "/v1/exchanges", item: "/v1/exchanges/{id}", name: "exchange",
-    list: list_exchanges, get: get_exchange, create: create_exchange, put: put_exchange,
-    patch: patch_exchange, delete: delete_exchange,
-    by_external_id: put_exchange_by_external_id, external_path: "/v1/exchanges/by-external-id/{system}/{external_id}",
-}
-resource_endpoints! {
-    resource: store::Indicators, body: NewIndicator, record: Indicator, filter: IndicatorFilter,
-    tag: "indicators", collection: "/v1/indicators", item: "/v1/indicators/{id}", name: "indicator",
-    list: list_indicators, get: get_indicator, create: create_indicator, put: put_indicator,
-    patch: patch_indicator, delete: delete_indicator,
-    by_external_id: put_indicator_by_external_id, external_path: "/v1/indicators/by-external-id/{system}/{external_id}",
-}
+crate::registry::registry!(all_resource_endpoints);

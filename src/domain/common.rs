@@ -7,63 +7,41 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// The eight kinds of record.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ResourceKind {
-    City,
-    Organization,
-    Partnership,
-    Agreement,
-    Project,
-    Funding,
-    Exchange,
-    Indicator,
+/// Declares `ResourceKind` from the registry's list.
+macro_rules! resource_kinds {
+    ([$(($kind:ident, $store:ident, $module:ident, $name:literal, $collection:literal, $($rest:tt)*)),* $(,)?]) => {
+        /// The kinds of record.
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+        )]
+        #[serde(rename_all = "snake_case")]
+        pub enum ResourceKind {
+            $($kind),*
+        }
+
+        impl ResourceKind {
+            /// In dependency order: a record only references kinds listed before its own (or, for
+            /// projects, its own kind), so loading in this order never meets a missing reference.
+            pub const ALL: [ResourceKind; [$(Self::$kind),*].len()] = [$(Self::$kind),*];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Self::$kind => $name),*
+                }
+            }
+
+            /// The plural used in paths (`/v1/cities`) and as the table name.
+            pub fn collection(self) -> &'static str {
+                match self {
+                    $(Self::$kind => $collection),*
+                }
+            }
+        }
+    };
 }
+crate::registry::registry!(resource_kinds);
 
 impl ResourceKind {
-    /// In dependency order: a record only references kinds listed before its own (or, for projects, its
-    /// own kind), so loading in this order never meets a missing reference.
-    pub const ALL: [ResourceKind; 8] = [
-        Self::City,
-        Self::Organization,
-        Self::Partnership,
-        Self::Agreement,
-        Self::Project,
-        Self::Funding,
-        Self::Exchange,
-        Self::Indicator,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::City => "city",
-            Self::Organization => "organization",
-            Self::Partnership => "partnership",
-            Self::Agreement => "agreement",
-            Self::Project => "project",
-            Self::Funding => "funding",
-            Self::Exchange => "exchange",
-            Self::Indicator => "indicator",
-        }
-    }
-
-    /// The plural used in paths (`/v1/cities`) and as the table name.
-    pub fn collection(self) -> &'static str {
-        match self {
-            Self::City => "cities",
-            Self::Organization => "organizations",
-            Self::Partnership => "partnerships",
-            Self::Agreement => "agreements",
-            Self::Project => "projects",
-            Self::Funding => "fundings",
-            Self::Exchange => "exchanges",
-            Self::Indicator => "indicators",
-        }
-    }
-
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.name() == name)
     }

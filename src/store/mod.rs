@@ -26,11 +26,8 @@ pub use crud::{ListPage, ListRequest, Precondition, WriteOutcome};
 use fault::classify;
 pub use fault::Fault;
 pub use keys::{KeyCheck, KeyRef};
-pub(crate) use resources::with_resource;
-pub use resources::Resource;
-pub use resources::{
-    Agreements, Cities, Exchanges, Fundings, Indicators, Organizations, Partnerships, Projects,
-};
+pub use resources::*;
+pub(crate) use resources::{dispatch_resource, with_resource};
 pub use stats::{Headline, Table};
 pub use transfer::{
     check_same_request, ExportItem, IdempotencyKey, Idempotent, ImportRefused, Importer,

@@ -130,15 +130,13 @@ fn eq<T: Into<sea_orm::Value>>(column: &'static str, value: Option<T>) -> Option
     value.map(|value| Expr::col(column).eq(value))
 }
 
-/// One marker type per resource, naming its row of types.
-pub struct Cities;
-pub struct Organizations;
-pub struct Partnerships;
-pub struct Agreements;
-pub struct Projects;
-pub struct Fundings;
-pub struct Exchanges;
-pub struct Indicators;
+/// One marker type per resource of the registry, naming its row of types.
+macro_rules! resource_markers {
+    ([$(($kind:ident, $store:ident, $($rest:tt)*)),* $(,)?]) => {
+        $(pub struct $store;)*
+    };
+}
+crate::registry::registry!(resource_markers);
 
 macro_rules! entity_types {
     ($module:ident, $body:ty, $filter:ty) => {
@@ -356,19 +354,28 @@ impl Resource for Indicators {
     }
 }
 
-/// Calls `$function::<R>(…)` with the store type of `$kind`.
+/// Calls `$function::<R>(…)` with the store type of `$kind`, for every kind of the registry.
 macro_rules! with_resource {
-    ($kind:expr, $function:ident($($arg:expr),*) $(.$await:ident)?) => {
-        match $kind {
-            ResourceKind::City => $function::<$crate::store::Cities>($($arg),*)$(.$await)?,
-            ResourceKind::Organization => $function::<$crate::store::Organizations>($($arg),*)$(.$await)?,
-            ResourceKind::Partnership => $function::<$crate::store::Partnerships>($($arg),*)$(.$await)?,
-            ResourceKind::Agreement => $function::<$crate::store::Agreements>($($arg),*)$(.$await)?,
-            ResourceKind::Project => $function::<$crate::store::Projects>($($arg),*)$(.$await)?,
-            ResourceKind::Funding => $function::<$crate::store::Fundings>($($arg),*)$(.$await)?,
-            ResourceKind::Exchange => $function::<$crate::store::Exchanges>($($arg),*)$(.$await)?,
-            ResourceKind::Indicator => $function::<$crate::store::Indicators>($($arg),*)$(.$await)?,
-        }
+    ($kind:expr, $function:ident($($arg:expr),*).await) => {
+        $crate::registry::registry!(crate::store::dispatch_resource; ($kind) $function ($($arg),*) await)
+    };
+    ($kind:expr, $function:ident($($arg:expr),*)) => {
+        $crate::registry::registry!(crate::store::dispatch_resource; ($kind) $function ($($arg),*))
     };
 }
 pub(crate) use with_resource;
+
+/// The `match` behind `with_resource!`, given the registry's list.
+macro_rules! dispatch_resource {
+    ([$(($kind:ident, $store:ident, $($rest:tt)*)),* $(,)?] ($on:expr) $function:ident $args:tt await) => {
+        match $on {
+            $($crate::domain::ResourceKind::$kind => $function::<$crate::store::$store> $args .await,)*
+        }
+    };
+    ([$(($kind:ident, $store:ident, $($rest:tt)*)),* $(,)?] ($on:expr) $function:ident $args:tt) => {
+        match $on {
+            $($crate::domain::ResourceKind::$kind => $function::<$crate::store::$store> $args,)*
+        }
+    };
+}
+pub(crate) use dispatch_resource;
