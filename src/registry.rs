@@ -12,6 +12,9 @@ macro_rules! registry {
     ($($callback:ident)::+ $(; $($rest:tt)*)?) => {
         $($callback)::+! {
             [
+                (Document, Documents, documents, "document", "documents", NewDocument, Document,
+                    DocumentFilter, "/v1/documents", "/v1/documents/{id}",
+                    "/v1/documents/by-external-id/{system}/{external_id}"),
                 (City, Cities, cities, "city", "cities", NewCity, City, CityFilter,
                     "/v1/cities", "/v1/cities/{id}", "/v1/cities/by-external-id/{system}/{external_id}"),
                 (Organization, Organizations, organizations, "organization", "organizations",

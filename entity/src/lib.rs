@@ -9,6 +9,7 @@ pub mod agreement;
 pub mod api_key;
 pub mod change;
 pub mod city;
+pub mod document;
 pub mod exchange;
 pub mod external_id;
 pub mod funding;

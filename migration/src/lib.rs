@@ -11,6 +11,7 @@ mod m20261201_000003_funding_periods;
 mod m20261201_000004_funding_parties;
 mod m20261201_000005_optional_funder;
 mod m20261201_000006_subjects_and_results;
+mod m20261201_000007_documents;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_funding_parties::Migration),
             Box::new(m20261201_000005_optional_funder::Migration),
             Box::new(m20261201_000006_subjects_and_results::Migration),
+            Box::new(m20261201_000007_documents::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::extract::{parse_json, refuse_nul, IfMatch, ListQuery};
 use super::idempotency::{idempotency_key, request_hash, respond};
 use crate::config::Settings;
-use crate::domain::{Body, ExternalIds, Record};
+use crate::domain::{Body, Common, ExternalIds, Record};
 use crate::error::ApiError;
 use crate::store::{put_in, Idempotent, ListRequest, Resource, Store, StoreError, StoredResponse};
 

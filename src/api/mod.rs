@@ -2,6 +2,7 @@
 
 pub mod auth;
 mod crud;
+mod documents;
 mod extract;
 mod idempotency;
 mod integration;
@@ -40,6 +41,7 @@ a 429 says in `Retry-After` how many seconds to wait.",
         license(name = "MIT", identifier = "MIT"),
     ),
     tags(
+        (name = "documents", description = "The documents records cite, and the records citing each"),
         (name = "cities", description = "Cities and municipalities"),
         (name = "organizations", description = "Funders, implementers and partners"),
         (name = "partnerships", description = "Partnerships between two cities"),
@@ -87,6 +89,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(system::readyz)
         .service(system::list_sectors)
         .configure(resources::configure)
+        .service(documents::citations)
         .service(stats::funding_stats)
         .service(stats::project_stats)
         .service(stats::exchange_stats)

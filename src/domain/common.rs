@@ -238,12 +238,12 @@ impl<T: Clone + ToSchema> ToSchema for List<T> {
     }
 }
 
-/// A citation: the document, where in it, and a short verbatim quote that supports the record.
+/// A citation: the document record, where in it, and a short verbatim quote that supports the record.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
-    #[schema(example = "iges-2018")]
-    pub document: ShortText,
+    /// The cited document (`/v1/documents/{id}`).
+    pub document_id: Uuid,
     #[serde(default)]
     #[schema(example = "Case Study 2, 2.1")]
     pub locator: Option<ShortText>,
@@ -297,17 +297,38 @@ impl From<ExternalIds> for BTreeMap<String, String> {
     }
 }
 
-/// What the store needs to know of a resource's body, whichever resource it is.
-pub trait Body:
-    Clone + PartialEq + Serialize + serde::de::DeserializeOwned + Send + Sync + 'static
-{
-    const KIND: ResourceKind;
+/// The fields every body has (`common_fields!` implements this).
+pub trait Common {
     fn external_ids(&self) -> &ExternalIds;
     fn external_ids_mut(&mut self) -> &mut ExternalIds;
+    fn sources(&self) -> &[Source];
+}
+
+/// What the store needs to know of a resource's body, whichever resource it is.
+pub trait Body:
+    Common + Clone + PartialEq + Serialize + serde::de::DeserializeOwned + Send + Sync + 'static
+{
+    const KIND: ResourceKind;
     /// Rules that span fields; each broken one is reported.
     fn validate(&self) -> Vec<FieldError>;
-    /// Every other record this one names.
+    /// Every other record this one names in its own fields.
     fn references(&self) -> Vec<Reference>;
+    /// Those, and the documents its sources cite.
+    fn all_references(&self) -> Vec<Reference> {
+        let mut references = self.references();
+        references.extend(
+            self.sources()
+                .iter()
+                .enumerate()
+                .map(|(i, source)| Reference {
+                    pointer: format!("/sources/{i}/document_id"),
+                    field: "sources",
+                    target: ResourceKind::Document,
+                    id: source.document_id,
+                }),
+        );
+        references
+    }
     fn sectors(&self) -> Vec<super::Sector> {
         Vec::new()
     }

@@ -159,6 +159,20 @@ filter! {
 }
 
 filter! {
+    /// Filters of `GET /v1/documents`. Sort keys: `title`, `publisher`, `published`, `created_at`,
+    /// `updated_at`, `id`.
+    DocumentFilter {
+        category: DocumentCategory,
+        #[param(value_type = Option<String>, example = "en")]
+        language: LanguageTag,
+        #[param(value_type = Option<String>, example = "2010")]
+        published_from: PartialDate,
+        #[param(value_type = Option<String>, example = "2020")]
+        published_to: PartialDate,
+    }
+}
+
+filter! {
     /// Filters of `GET /v1/projects`. Sort keys: `title`, `status`, `start`, `end`, `created_at`, `updated_at`, `id`.
     ProjectFilter {
         partnership_id: Uuid,

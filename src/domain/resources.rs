@@ -25,6 +25,18 @@ macro_rules! common_fields {
             #[serde(default)]
             pub notes: Option<LongText>,
         }
+
+        impl Common for $name {
+            fn external_ids(&self) -> &ExternalIds {
+                &self.external_ids
+            }
+            fn external_ids_mut(&mut self) -> &mut ExternalIds {
+                &mut self.external_ids
+            }
+            fn sources(&self) -> &[Source] {
+                &self.sources
+            }
+        }
     };
 }
 
@@ -96,6 +108,131 @@ fn check_distinct(ids: &[Uuid], field: &str) -> Vec<FieldError> {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Document
+
+vocabulary! {
+    /// The IATI document category: `A01` pre- and post-project impact appraisal, `A02` objectives /
+    /// purpose of activity, `A03` intended ultimate beneficiaries, `A04` conditions, `A05` budget, `A06`
+    /// summary information about contract, `A07` review of project performance and evaluation, `A08`
+    /// results, outcomes and outputs, `A09` memorandum of understanding, `A10` tender, `A11` contract,
+    /// `A12` activity web page; `B01` annual report, `B02` institutional strategy paper, `B03` country
+    /// strategy paper, `B04` aid allocation policy, `B05` procurement policy and procedure, `B06`
+    /// institutional audit report, `B07` country audit report, `B08` exclusions policy, `B09`
+    /// institutional evaluation report, `B10` country evaluation report, `B11` sector strategy, `B12`
+    /// thematic strategy, `B13` country-level memorandum of understanding, `B14` evaluations policy,
+    /// `B15` general terms and conditions, `B16` organisation web page, `B17` country/region web page,
+    /// `B18` sector web page.
+    DocumentCategory {
+        A01 = "A01", A02 = "A02", A03 = "A03", A04 = "A04", A05 = "A05", A06 = "A06", A07 = "A07",
+        A08 = "A08", A09 = "A09", A10 = "A10", A11 = "A11", A12 = "A12", B01 = "B01", B02 = "B02",
+        B03 = "B03", B04 = "B04", B05 = "B05", B06 = "B06", B07 = "B07", B08 = "B08", B09 = "B09",
+        B10 = "B10", B11 = "B11", B12 = "B12", B13 = "B13", B14 = "B14", B15 = "B15", B16 = "B16",
+        B17 = "B17", B18 = "B18",
+    }
+}
+
+/// A BCP 47 language tag such as `en`, `ja` or `zh-Hans`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, pattern = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", example = "en")]
+pub struct LanguageTag(String);
+
+impl TryFrom<String> for LanguageTag {
+    type Error = String;
+    fn try_from(tag: String) -> Result<Self, String> {
+        let mut parts = tag.split('-');
+        let language = parts.next().unwrap_or_default();
+        let valid = (2..=3).contains(&language.len())
+            && language.bytes().all(|b| b.is_ascii_alphabetic())
+            && parts.all(|part| {
+                (1..=8).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_alphanumeric())
+            });
+        if valid {
+            Ok(Self(tag))
+        } else {
+            Err(format!(
+                "`{tag}` is not a BCP 47 language tag such as en or zh-Hans"
+            ))
+        }
+    }
+}
+
+impl From<LanguageTag> for String {
+    fn from(tag: LanguageTag) -> String {
+        tag.0
+    }
+}
+
+impl LanguageTag {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An absolute `http` or `https` URL of at most 2,000 characters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, format = "uri", max_length = 2000, example = "https://www.iges.or.jp/en/pub/actions-sustainable-society/en")]
+pub struct WebUrl(String);
+
+impl TryFrom<String> for WebUrl {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        match url::Url::parse(&text) {
+            Ok(url) if text.len() <= 2000 && matches!(url.scheme(), "http" | "https") => {
+                Ok(Self(text))
+            }
+            _ => Err(format!("`{text}` is not an http or https URL")),
+        }
+    }
+}
+
+impl From<WebUrl> for String {
+    fn from(url: WebUrl) -> String {
+        url.0
+    }
+}
+
+common_fields! {
+    /// A document that records cite: a report, a web page, a set of slides. Each record's `sources`
+    /// name documents by id.
+    pub struct NewDocument {
+        #[schema(example = "Actions for a Sustainable Society: Collaboration between Asia and the City of Kitakyushu")]
+        pub title: ShortText,
+        /// Who published it.
+        #[serde(default)]
+        #[schema(example = "Institute for Global Environmental Strategies (IGES)")]
+        pub publisher: Option<ShortText>,
+        #[serde(default)]
+        #[schema(example = "2018")]
+        pub published: Option<PartialDate>,
+        /// The language it is written in.
+        #[serde(default)]
+        pub language: Option<LanguageTag>,
+        #[serde(default)]
+        pub url: Option<WebUrl>,
+        #[serde(default)]
+        pub category: Option<DocumentCategory>,
+    }
+}
+record_type!(
+    /// A document.
+    Document(NewDocument)
+);
+
+impl Body for NewDocument {
+    const KIND: ResourceKind = ResourceKind::Document;
+
+    fn validate(&self) -> Vec<FieldError> {
+        Vec::new()
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        Vec::new()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
 // City
 
 common_fields! {
@@ -133,14 +270,6 @@ record_type!(
 
 impl Body for NewCity {
     const KIND: ResourceKind = ResourceKind::City;
-
-    fn external_ids(&self) -> &ExternalIds {
-        &self.external_ids
-    }
-
-    fn external_ids_mut(&mut self) -> &mut ExternalIds {
-        &mut self.external_ids
-    }
 
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
@@ -210,14 +339,6 @@ record_type!(
 impl Body for NewOrganization {
     const KIND: ResourceKind = ResourceKind::Organization;
 
-    fn external_ids(&self) -> &ExternalIds {
-        &self.external_ids
-    }
-
-    fn external_ids_mut(&mut self) -> &mut ExternalIds {
-        &mut self.external_ids
-    }
-
     fn validate(&self) -> Vec<FieldError> {
         Vec::new()
     }
@@ -275,14 +396,6 @@ record_type!(
 impl Body for NewPartnership {
     const KIND: ResourceKind = ResourceKind::Partnership;
 
-    fn external_ids(&self) -> &ExternalIds {
-        &self.external_ids
-    }
-
-    fn external_ids_mut(&mut self) -> &mut ExternalIds {
-        &mut self.external_ids
-    }
-
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = check_order(&self.established, &self.ended, "/ended");
         if self.city_ids.len() != 2 {
@@ -337,14 +450,6 @@ record_type!(
 
 impl Body for NewAgreement {
     const KIND: ResourceKind = ResourceKind::Agreement;
-
-    fn external_ids(&self) -> &ExternalIds {
-        &self.external_ids
-    }
-
-    fn external_ids_mut(&mut self) -> &mut ExternalIds {
-        &mut self.external_ids
-    }
 
     fn validate(&self) -> Vec<FieldError> {
         check_distinct(&self.signatory_ids, "/signatory_ids")
@@ -652,14 +757,6 @@ record_type!(
 impl Body for NewProject {
     const KIND: ResourceKind = ResourceKind::Project;
 
-    fn external_ids(&self) -> &ExternalIds {
-        &self.external_ids
-    }
-
-    fn external_ids_mut(&mut self) -> &mut ExternalIds {
-        &mut self.external_ids
-    }
-
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = check_order(&self.start, &self.end, "/end");
         if self.city_ids.is_empty() {
@@ -893,14 +990,6 @@ record_type!(
 impl Body for NewFunding {
     const KIND: ResourceKind = ResourceKind::Funding;
 
-    fn external_ids(&self) -> &ExternalIds {
-        &self.external_ids
-    }
-
-    fn external_ids_mut(&mut self) -> &mut ExternalIds {
-        &mut self.external_ids
-    }
-
     fn validate(&self) -> Vec<FieldError> {
         let mut errors: Vec<FieldError> = self.money().err().into_iter().collect();
         errors.extend(check_order(&self.start, &self.end, "/end"));
@@ -1015,14 +1104,6 @@ record_type!(
 
 impl Body for NewExchange {
     const KIND: ResourceKind = ResourceKind::Exchange;
-
-    fn external_ids(&self) -> &ExternalIds {
-        &self.external_ids
-    }
-
-    fn external_ids_mut(&mut self) -> &mut ExternalIds {
-        &mut self.external_ids
-    }
 
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = check_order(&self.start, &self.end, "/end");
@@ -1142,14 +1223,6 @@ record_type!(
 
 impl Body for NewIndicator {
     const KIND: ResourceKind = ResourceKind::Indicator;
-
-    fn external_ids(&self) -> &ExternalIds {
-        &self.external_ids
-    }
-
-    fn external_ids_mut(&mut self) -> &mut ExternalIds {
-        &mut self.external_ids
-    }
 
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();

@@ -335,13 +335,15 @@ pub fn verify_sources(seeds: &Path, documents: &Path) -> anyhow::Result<Vec<Stri
             documents.display()
         )
     })?;
-    let mut texts: HashMap<String, String> = HashMap::new();
+    // By the seeded document's id: its key and its text.
+    let mut texts: HashMap<String, (String, String)> = HashMap::new();
     for line in readme.lines() {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
         if let [_, key, file, ..] = cells.as_slice() {
             let key = key.trim_matches('`');
             if let Ok(text) = std::fs::read_to_string(documents.join(file)) {
-                texts.insert(key.to_owned(), normalise(&text));
+                let id = seed_id(ResourceKind::Document, key).to_string();
+                texts.insert(id, (key.to_owned(), normalise(&text)));
             }
         }
     }
@@ -357,13 +359,20 @@ pub fn verify_sources(seeds: &Path, documents: &Path) -> anyhow::Result<Vec<Stri
             record.files.join(", ")
         );
         let sources = record.data.get("sources").and_then(Value::as_array);
-        if sources.is_none_or(|sources| sources.is_empty()) {
+        // A document is the evidence itself.
+        let cited = record.kind == ResourceKind::Document;
+        if !cited && sources.is_none_or(|sources| sources.is_empty()) {
             failures.push(format!("{name}: no sources"));
         }
         for source in sources.into_iter().flatten() {
-            let document = source.get("document").and_then(Value::as_str).unwrap_or("");
-            let Some(text) = texts.get(document) else {
-                failures.push(format!("{name}: unknown document `{document}`"));
+            let document_id = source
+                .get("document_id")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let Some((document, text)) = texts.get(document_id) else {
+                failures.push(format!(
+                    "{name}: cites {document_id}, which is none of the source documents"
+                ));
                 continue;
             };
             for part in ["quote", "context"] {

@@ -420,7 +420,7 @@ async fn write_body<R: Resource>(
 ) -> Result<WriteOutcome<R::Body>, StoreError> {
     let kind = R::Body::KIND;
     let mut errors = body.validate();
-    errors.extend(reference_errors(txn, kind, id, &body.references()).await?);
+    errors.extend(reference_errors(txn, kind, id, &body.all_references()).await?);
     if !errors.is_empty() {
         return Err(StoreError::Invalid(errors));
     }
@@ -702,7 +702,7 @@ async fn write_indexes<B: Body>(
         clear_indexes(txn, kind, id).await?;
     }
     let references: BTreeSet<(&'static str, Uuid, ResourceKind)> = body
-        .references()
+        .all_references()
         .into_iter()
         .map(|r| (r.field, r.id, r.target))
         .collect();
@@ -803,4 +803,35 @@ async fn append_change(
         .take();
     txn.execute(&insert).await?;
     Ok(())
+}
+
+impl Store {
+    /// The records whose sources cite `document`, in id order after `after`, at most `limit`.
+    pub async fn citations(
+        &self,
+        document: Uuid,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<(ResourceKind, Uuid)>, StoreError> {
+        self.get::<super::Documents>(document).await?;
+        let mut select = Query::select()
+            .columns(["from_resource", "from_id"])
+            .from("refs")
+            .and_where(Expr::col("to_id").eq(document))
+            .and_where(Expr::col("field").eq("sources"))
+            .order_by("from_id", Order::Asc)
+            .limit(u64::from(limit))
+            .take();
+        if let Some(after) = after {
+            select.and_where(Expr::col("from_id").gt(after));
+        }
+        let mut citations = Vec::new();
+        for row in self.db.query_all(&select).await? {
+            let resource: String = row.try_get("", "from_resource")?;
+            let resource = ResourceKind::from_name(&resource)
+                .ok_or_else(|| DbErr::Custom(format!("unknown resource {resource} in refs")))?;
+            citations.push((resource, row.try_get("", "from_id")?));
+        }
+        Ok(citations)
+    }
 }

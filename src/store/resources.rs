@@ -148,6 +148,23 @@ macro_rules! entity_types {
     };
 }
 
+impl Resource for Documents {
+    entity_types!(document, NewDocument, DocumentFilter);
+    const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[
+        ("title", KeyKind::Text),
+        ("publisher", KeyKind::Text),
+        ("published", KeyKind::Text),
+    ];
+    const SEARCH_COLUMNS: &'static [&'static str] = &["title", "publisher"];
+
+    fn filter(f: &DocumentFilter) -> Condition {
+        Condition::all()
+            .add_option(eq("category", f.category.map(|c| c.as_str())))
+            .add_option(eq("language", f.language.as_ref().map(|l| l.as_str())))
+            .add(date_range("published", &f.published_from, &f.published_to))
+    }
+}
+
 impl Resource for Cities {
     entity_types!(city, NewCity, CityFilter);
     const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[

@@ -7,6 +7,7 @@ use crate::helpers::{on_both_engines, TestApp};
 
 /// A small linked dataset: two cities, two organizations, and one of every other resource.
 pub struct Fixture {
+    pub document: String,
     pub kitakyushu: String,
     pub phnom_penh: String,
     pub jica: String,
@@ -20,10 +21,18 @@ pub struct Fixture {
 }
 
 pub async fn fixture(app: &TestApp) -> Fixture {
+    let document = app
+        .create(
+            "documents",
+            json!({"title": "Actions for a Sustainable Society", "publisher": "IGES", "published": "2018",
+                   "language": "en", "url": "https://www.iges.or.jp/en", "category": "B16"}),
+        )
+        .await;
     let kitakyushu = app
         .create(
             "cities",
-            json!({"name": "Kitakyushu", "local_name": "北九州市", "country": "JP"}),
+            json!({"name": "Kitakyushu", "local_name": "北九州市", "country": "JP",
+                   "sources": [{"document_id": document, "locator": "Foreword", "quote": "City of Kitakyushu"}]}),
         )
         .await;
     let phnom_penh = app
@@ -92,6 +101,7 @@ pub async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     Fixture {
+        document,
         kitakyushu,
         phnom_penh,
         jica,
@@ -118,6 +128,7 @@ on_both_engines! {
     async fn every_resource_round_trips(app: TestApp) {
         let f = fixture(&app).await;
         let cases = [
+            ("documents", &f.document, "title", json!("Actions for a Sustainable Society (2018)")),
             ("cities", &f.kitakyushu, "name", json!("City of Kitakyushu")),
             ("organizations", &f.jica, "acronym", json!("JICA (Japan)")),
             ("partnerships", &f.partnership, "status", json!("ended")),
@@ -155,13 +166,61 @@ on_both_engines! {
             ("indicators", &f.indicator), ("exchanges", &f.exchange), ("fundings", &f.funding),
             ("agreements", &f.agreement), ("projects", &f.project), ("partnerships", &f.partnership),
             ("organizations", &f.ppwsa), ("organizations", &f.jica), ("cities", &f.kitakyushu),
-            ("cities", &f.phnom_penh),
+            ("cities", &f.phnom_penh), ("documents", &f.document),
         ] {
             let path = format!("/v1/{collection}/{id}");
             let deleted = app.delete(&path).await;
             assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{collection}: {}", deleted.body);
             app.get(&path).await.assert_problem(404, "");
         }
+    }
+
+    async fn sources_cite_document_records(app: TestApp) {
+        let f = fixture(&app).await;
+        let source = |document: &str| json!([{"document_id": document, "locator": "p. 3", "quote": "Phnom Penh"}]);
+        let patched = app.patch(&format!("/v1/projects/{}", f.project), &json!({"sources": source(&f.document)})).await;
+        assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
+        // The document's citations: the city and the project, in id order, two pages of one.
+        let mut expected = [f.kitakyushu.clone(), f.project.clone()];
+        expected.sort();
+        let first = app.get(&format!("/v1/documents/{}/citations?limit=1", f.document)).await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+        assert_eq!(first.body["items"][0]["id"], json!(expected[0]));
+        let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+        let second = app.get(&format!("/v1/documents/{}/citations?limit=1&cursor={cursor}", f.document)).await;
+        assert_eq!(second.body["items"][0]["id"], json!(expected[1]));
+        assert_eq!(second.body["items"][0]["resource"], "project");
+        assert_eq!(second.body["items"][0]["href"], json!(format!("/v1/projects/{}", f.project)));
+        assert_eq!(second.body["next_cursor"], Value::Null);
+
+        // A cited document cannot go; a source naming no document is refused.
+        let refused = app.delete(&format!("/v1/documents/{}", f.document)).await;
+        refused.assert_problem(409, "");
+        let missing = uuid::Uuid::now_v7().to_string();
+        app.patch(&format!("/v1/projects/{}", f.project), &json!({"sources": source(&missing)}))
+            .await.assert_problem(422, "/sources/0/document_id");
+        app.patch(&format!("/v1/projects/{}", f.project), &json!({"sources": source(&f.kitakyushu)}))
+            .await.assert_problem(422, "/sources/0/document_id");
+        app.get(&format!("/v1/documents/{missing}/citations")).await.assert_problem(404, "");
+        app.get(&format!("/v1/documents/{}/citations?limit=0", f.document)).await.assert_problem(400, "limit");
+        app.get(&format!("/v1/documents/{}/citations?cursor=x", f.document)).await.assert_problem(400, "cursor");
+        // Once nothing cites it, it can go.
+        for (path, body) in [(format!("/v1/projects/{}", f.project), json!({"sources": []})),
+                             (format!("/v1/cities/{}", f.kitakyushu), json!({"sources": []}))] {
+            assert_eq!(app.patch(&path, &body).await.status, StatusCode::OK);
+        }
+        assert_eq!(app.delete(&format!("/v1/documents/{}", f.document)).await.status, StatusCode::NO_CONTENT);
+
+        for (body, field) in [
+            (json!({"title": "T", "language": "english"}), "/language"),
+            (json!({"title": "T", "url": "ftp://example.org/x"}), "/url"),
+            (json!({"title": "T", "url": "not a url"}), "/url"),
+            (json!({"title": "T", "category": "C01"}), "/category"),
+            (json!({"title": ""}), "/title"),
+        ] {
+            app.post("/v1/documents", &body).await.assert_problem(422, field);
+        }
+        assert_eq!(app.list_all("/v1/documents?category=B16").await.len(), 0);
     }
 
     async fn post_returns_location_and_etag(app: TestApp) {

@@ -50,7 +50,9 @@ on_both_engines! {
             (json!({"name": "", "country": "JP"}), "/name"),
             (json!({"name": "x".repeat(10_000), "country": "JP"}), "/name"),
             (json!({"name": "A", "country": "JP", "latitude": 91.0}), "/latitude"),
-            (json!({"name": "A", "country": "JP", "sources": [{"document": "d"}]}), "/sources/0/quote"),
+            (json!({"name": "A", "country": "JP", "sources": [{"document_id": uuid::Uuid::now_v7()}]}), "/sources/0/quote"),
+            (json!({"name": "A", "country": "JP", "sources": [{"document": "d", "quote": "q"}]}), "/sources/0/document"),
+            (json!({"name": "A", "country": "JP", "sources": [{"document_id": "d", "quote": "q"}]}), "/sources/0/document_id"),
             (json!({"name": "A", "country": "JP", "external_ids": {"bad system": "1"}}), "/external_ids"),
             (json!([1, 2]), ""),
         ];

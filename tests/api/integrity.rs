@@ -609,3 +609,112 @@ async fn results_migration_carries_projects_indicators_and_fundings_across_sqlit
 async fn results_migration_carries_projects_indicators_and_fundings_across_postgres() {
     results_migration_carries_projects_indicators_and_fundings_across(Engine::Postgres).await;
 }
+
+/// The migrations before documents became records.
+const BEFORE_DOCUMENTS: u32 = 10;
+
+async fn documents_migration_turns_document_keys_into_records(engine: Engine) {
+    let Some((url, _dir)) = empty_database(engine).await else {
+        return;
+    };
+    let db = Database::connect(&url).await.unwrap();
+    migration::Migrator::up(&db, Some(BEFORE_DOCUMENTS))
+        .await
+        .unwrap();
+    let [city, bare] = [(); 2].map(|_| uuid::Uuid::now_v7().to_string());
+    let [c, b] = [&city, &bare].map(|id| id_sql(engine, id));
+    let sources = r#"[{"document": "kido-kita", "locator": "p. 1", "quote": "Kitakyushu"}, {"document": "iges-2018", "quote": "Kitakyushu City"}, {"document": "kido-kita", "quote": "KITA"}]"#;
+    for sql in [
+        format!("INSERT INTO records (id, resource) VALUES ({c}, 'city'), ({b}, 'city')"),
+        format!("INSERT INTO cities (id, version, created_at, updated_at, external_ids, sources, name, country) VALUES \
+                 ({c}, 3, '2026-11-20T00:00:00Z', '2026-11-20T00:00:00Z', '{{}}', '{sources}', 'Kitakyushu', 'JP'), \
+                 ({b}, 1, '2026-11-20T00:00:00Z', '2026-11-20T00:00:00Z', '{{}}', '[]', 'Dalian', 'CN')"),
+        format!("INSERT INTO changes (seq, resource, record_id, op, version, at, actor) VALUES \
+                 (7, 'city', {c}, 'update', 3, '2026-11-20T00:00:00Z', 'editor'), (8, 'city', {b}, 'create', 1, '2026-11-20T00:00:00Z', 'seed')"),
+    ] {
+        execute(&db, &sql).await;
+    }
+    migration::Migrator::up(&db, None).await.unwrap();
+    let id_of = |key: &str| {
+        uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_URL,
+            format!("document/{key}").as_bytes(),
+        )
+        .to_string()
+    };
+    let (iges, kido) = (id_of("iges-2018"), id_of("kido-kita"));
+    // The two documents are created in key order, then the city that cites them is updated; the city
+    // without sources is left alone.
+    let feed = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT seq, resource, op, version FROM changes WHERE seq > 8 ORDER BY seq",
+        ))
+        .await
+        .unwrap();
+    let feed: Vec<(i64, String, String, i32)> = feed
+        .iter()
+        .map(|row| {
+            (
+                row.try_get("", "seq").unwrap(),
+                row.try_get("", "resource").unwrap(),
+                row.try_get("", "op").unwrap(),
+                row.try_get("", "version").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        feed,
+        vec![
+            (9, "document".to_owned(), "create".to_owned(), 1),
+            (10, "document".to_owned(), "create".to_owned(), 1),
+            (11, "city".to_owned(), "update".to_owned(), 4),
+        ]
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM refs WHERE field = 'sources'").await,
+        2
+    );
+    db.close().await.unwrap();
+
+    let app = spawn_with(engine, |settings| settings.database_url = url.clone())
+        .await
+        .unwrap();
+    let read = app.get(&format!("/v1/cities/{city}")).await.body;
+    assert_eq!(read["version"], 4);
+    assert_eq!(
+        read["sources"],
+        json!([
+            {"document_id": kido, "locator": "p. 1", "quote": "Kitakyushu"},
+            {"document_id": iges, "locator": null, "quote": "Kitakyushu City"},
+            {"document_id": kido, "locator": null, "quote": "KITA"},
+        ])
+    );
+    assert_eq!(
+        app.get(&format!("/v1/cities/{bare}")).await.body["version"],
+        1
+    );
+    let document = app.get(&format!("/v1/documents/{kido}")).await.body;
+    assert_eq!(document["title"], "kido-kita");
+    let cited = app
+        .get(&format!("/v1/documents/{kido}/citations"))
+        .await
+        .body;
+    assert_eq!(
+        cited["items"],
+        json!([{"resource": "city", "id": city, "href": format!("/v1/cities/{city}")}])
+    );
+    app.delete(&format!("/v1/documents/{iges}"))
+        .await
+        .assert_problem(409, "");
+}
+
+#[actix_web::test]
+async fn documents_migration_turns_document_keys_into_records_sqlite() {
+    documents_migration_turns_document_keys_into_records(Engine::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn documents_migration_turns_document_keys_into_records_postgres() {
+    documents_migration_turns_document_keys_into_records(Engine::Postgres).await;
+}

@@ -11,12 +11,16 @@ import uuid
 
 from intercity_client import AuthenticatedClient, Client
 from intercity_client.api.cities import create_city, get_city, list_cities
+from intercity_client.api.documents import citations, create_document
 from intercity_client.api.partnerships import create_partnership, get_partnership
 from intercity_client.errors import UnexpectedStatus
 from intercity_client.models import (
+    CitationPage,
     City,
+    Document,
     ExternalIds,
     NewCity,
+    NewDocument,
     NewPartnership,
     PageCity,
     Partnership,
@@ -61,11 +65,11 @@ def check_round_trip(what, sent, record):
         fail(f"{what}: version {record.version} on a new record")
 
 
-def new_city(name, local_name, tag):
+def new_city(name, local_name, tag, document_id):
     return NewCity(
         name=name, local_name=local_name, country="JP", region="Fukuoka", latitude=33.883, longitude=130.875,
         population=940000, population_year=2020, external_ids=ExternalIds.from_dict({"pyclient": f"{name}"}),
-        sources=[Source(document=f"Python client check {tag}", locator="p. 1", quote="A made-up quote.")],
+        sources=[Source(document_id=document_id, locator="p. 1", quote="A made-up quote.")],
         notes="Written by tests/client/check.py.",
     )
 
@@ -75,10 +79,14 @@ def main(base_url, token):
     anonymous = Client(base_url=base_url, raise_on_unexpected_status=True)
     tag = uuid.uuid4().hex[:12]  # unique per run: the database may be reused
 
+    # The document the cities cite.
+    document = expect("create document", create_document.sync_detailed(
+        client=client, body=NewDocument(title=f"Python client check {tag}", language="en")), 201, Document)
+
     # Two cities, each read back by id.
     cities = []
     for name, local_name in ((f"Kitakyushu {tag}", "北九州市"), (f"Dalian {tag}", "大连市")):
-        body = new_city(name, local_name, tag)
+        body = new_city(name, local_name, tag, document.id)
         created = expect(f"create city {name}", create_city.sync_detailed(client=client, body=body), 201, City)
         check_round_trip(f"created city {name}", body, created)
         read = expect(f"get city {created.id}", get_city.sync_detailed(created.id, client=anonymous), 200, City)
@@ -87,6 +95,9 @@ def main(base_url, token):
         cities.append(created)
     if cities[0].local_name != "北九州市":
         fail(f"local_name came back as {cities[0].local_name!r}")
+    cited = expect("citations", citations.sync_detailed(document.id, client=anonymous), 200, CitationPage)
+    if sorted(str(item.id) for item in cited.items) != sorted(str(city.id) for city in cities):
+        fail(f"the document's citations are {cited.to_dict()}, not the two cities")
 
     # A partnership between them, read back by id.
     kind = "friendship_city"
@@ -124,7 +135,7 @@ def main(base_url, token):
         fail(f"create a city in country XX: the problem does not name /country: {problem.to_dict()}")
 
     # A create without a key: a 401 problem, and nothing created.
-    response = create_city.sync_detailed(client=anonymous, body=new_city(f"Keyless {tag}", None, tag))
+    response = create_city.sync_detailed(client=anonymous, body=new_city(f"Keyless {tag}", None, tag, document.id))
     problem = expect("create a city without a key", response, 401, Problem)
     if not response.headers.get("www-authenticate", "").startswith("Bearer"):
         fail(f"create a city without a key: no Bearer challenge in {dict(response.headers)}")
