@@ -89,8 +89,7 @@ impl Application {
                 .app_data(limiter.clone())
                 .configure(api::routes)
                 .openapi_service(|document| {
-                    SwaggerUi::new("/docs/{_:.*}")
-                        .url("/openapi.json", api::with_database_faults(document))
+                    SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api::complete(document))
                 })
                 .into_app()
                 .service(web::redirect("/docs", "/docs/"))

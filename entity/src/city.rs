@@ -14,6 +14,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub notes: Option<String>,
     pub name: String,
+    pub admin_level: Option<String>,
+    pub parent_id: Option<Uuid>,
     pub local_name: Option<String>,
     pub country: String,
     pub region: Option<String>,

@@ -12,6 +12,7 @@ mod m20261201_000004_funding_parties;
 mod m20261201_000005_optional_funder;
 mod m20261201_000006_subjects_and_results;
 mod m20261201_000007_documents;
+mod m20261201_000008_place_levels;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_optional_funder::Migration),
             Box::new(m20261201_000006_subjects_and_results::Migration),
             Box::new(m20261201_000007_documents::Migration),
+            Box::new(m20261201_000008_place_levels::Migration),
         ]
     }
 }

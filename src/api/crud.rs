@@ -83,13 +83,32 @@ pub async fn list<R: Resource>(
             sort: query.page.sort,
         })
         .await?;
-    let body = serde_json::to_vec(&Page {
-        items: page.items,
-        next_cursor: page.next_cursor.clone(),
-    })
-    .map_err(|error| ApiError::Internal(error.into()))?;
+    let map = if super::geojson::wanted(request) {
+        super::geojson::collection::<R>(store, &page.items, page.next_cursor.clone()).await?
+    } else {
+        None
+    };
+    let (body, content_type) = match map {
+        Some(collection) => (serde_json::to_vec(&collection), super::geojson::GEO_JSON),
+        None => (
+            serde_json::to_vec(&Page {
+                items: page.items,
+                next_cursor: page.next_cursor.clone(),
+            }),
+            "application/json",
+        ),
+    };
+    let body = body.map_err(|error| ApiError::Internal(error.into()))?;
     let etag = body_etag(&body);
     let mut response = json_with_etag(request, body, etag);
+    if response.status() == actix_web::http::StatusCode::OK {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
     if let Some(cursor) = page.next_cursor {
         let mut pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(request.query_string()).unwrap_or_default();

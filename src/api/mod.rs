@@ -4,6 +4,7 @@ pub mod auth;
 mod crud;
 mod documents;
 mod extract;
+mod geojson;
 mod idempotency;
 mod integration;
 mod keys;
@@ -117,12 +118,20 @@ pub fn openapi() -> OpenApiDoc {
         .openapi(openapi_base())
         .configure(routes)
         .split_for_parts();
-    with_database_faults(document)
+    complete(document)
+}
+
+/// What the routes' annotations cannot say: the database faults every operation can answer, and the
+/// GeoJSON of the lists drawn on a map.
+pub fn complete(document: OpenApiDoc) -> OpenApiDoc {
+    let mut document = with_database_faults(document);
+    geojson::document(&mut document);
+    document
 }
 
 /// Adds the answers any operation that uses the database can give when the database cannot serve it:
 /// 503 (unreachable, busy, read-only) with `Retry-After`, and for writes 507 (disk full).
-pub fn with_database_faults(mut document: OpenApiDoc) -> OpenApiDoc {
+fn with_database_faults(mut document: OpenApiDoc) -> OpenApiDoc {
     use utoipa::openapi::{
         header::HeaderBuilder, schema::Type, Content, ObjectBuilder, Ref, Response, ResponseBuilder,
     };

@@ -111,6 +111,9 @@ filter! {
         /// ISO 3166-1 alpha-2 code.
         #[param(value_type = Option<String>, example = "JP")]
         country: CountryCode,
+        admin_level: AdminLevel,
+        /// The places that lie in this one.
+        parent_id: Uuid,
     }
 }
 

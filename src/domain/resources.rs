@@ -235,12 +235,26 @@ impl Body for NewDocument {
 // ---------------------------------------------------------------------------------------------------
 // City
 
+vocabulary! {
+    /// What level of place a record is: a `municipality` (a city or town), a `district` within one, a
+    /// `province` (or state, region, prefecture), a `country`.
+    AdminLevel {
+        Country = "country", Province = "province", District = "district", Municipality = "municipality",
+    }
+}
+
 common_fields! {
-    /// A city or municipality.
+    /// A place cities cooperate in: usually a city or municipality, or a province or district.
     pub struct NewCity {
         /// English name.
         #[schema(example = "Kitakyushu")]
         pub name: ShortText,
+        /// What level of place this is; a city when not given.
+        #[serde(default)]
+        pub admin_level: Option<AdminLevel>,
+        /// The place this one lies in: the province of a city, the city of a district.
+        #[serde(default)]
+        pub parent_id: Option<Uuid>,
         /// Name in the local language and script.
         #[serde(default)]
         #[schema(example = "北九州市")]
@@ -301,7 +315,9 @@ impl Body for NewCity {
     }
 
     fn references(&self) -> Vec<Reference> {
-        Vec::new()
+        Reference::one("parent_id", ResourceKind::City, self.parent_id)
+            .into_iter()
+            .collect()
     }
 }
 

@@ -194,7 +194,8 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<SeedRecord>> {
     Ok(in_load_order(records.into_values().collect()))
 }
 
-/// Orders records by resource, and projects so that a programme comes before its phases.
+/// Orders records by resource, and each after its parent: a programme before its phases, a province
+/// before its cities.
 fn in_load_order(mut records: Vec<SeedRecord>) -> Vec<SeedRecord> {
     records.sort_by_key(|record| record.kind);
     let mut ordered = Vec::with_capacity(records.len());
@@ -202,15 +203,15 @@ fn in_load_order(mut records: Vec<SeedRecord>) -> Vec<SeedRecord> {
     let mut pending = records;
     while !pending.is_empty() {
         let before = pending.len();
-        let (ready, waiting): (Vec<_>, Vec<_>) =
-            pending.into_iter().partition(|record| {
-                match record.data.get("parent_id").and_then(Value::as_str) {
-                    Some(parent) if record.kind == ResourceKind::Project => parent
-                        .parse::<Uuid>()
-                        .map_or(true, |parent| placed.contains(&parent)),
-                    _ => true,
-                }
-            });
+        let (ready, waiting): (Vec<_>, Vec<_>) = pending.into_iter().partition(|record| {
+            // A parent is a record of the same kind (a programme, a province).
+            match record.data.get("parent_id").and_then(Value::as_str) {
+                Some(parent) => parent
+                    .parse::<Uuid>()
+                    .map_or(true, |parent| placed.contains(&parent)),
+                None => true,
+            }
+        });
         placed.extend(ready.iter().map(|record| record.id));
         ordered.extend(ready);
         pending = waiting;

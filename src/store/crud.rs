@@ -835,3 +835,27 @@ impl Store {
         Ok(citations)
     }
 }
+
+impl Store {
+    /// The coordinates (longitude, latitude) of those of these cities that have them.
+    pub async fn city_points(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, [f64; 2]>, StoreError> {
+        let select = Query::select()
+            .columns(["id", "longitude", "latitude"])
+            .from("cities")
+            .and_where(Expr::col("id").is_in(ids.iter().copied()))
+            .and_where(Expr::col("longitude").is_not_null())
+            .and_where(Expr::col("latitude").is_not_null())
+            .take();
+        let mut points = std::collections::HashMap::new();
+        for row in self.db.query_all(&select).await? {
+            points.insert(
+                row.try_get("", "id")?,
+                [row.try_get("", "longitude")?, row.try_get("", "latitude")?],
+            );
+        }
+        Ok(points)
+    }
+}

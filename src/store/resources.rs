@@ -13,6 +13,17 @@ use uuid::Uuid;
 
 use crate::domain::*;
 
+/// How a resource's records are drawn on a map, for `Accept: application/geo+json` on its list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Geometry {
+    /// Not on a map.
+    None,
+    /// A point at the record's `latitude` and `longitude`.
+    Point,
+    /// A line between the places (cities) that this field names.
+    LineBetween(&'static str),
+}
+
 /// How a sort key's column compares, and what a missing value sorts as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyKind {
@@ -45,6 +56,10 @@ pub trait Resource: Send + Sync + 'static {
     const SORT_KEYS: &'static [(&'static str, KeyKind)];
     /// Columns that `q` searches.
     const SEARCH_COLUMNS: &'static [&'static str];
+    /// Whether records name a parent of their own kind in `parent_id`: export and seeding then write
+    /// parents first.
+    const HIERARCHY: bool = false;
+    const GEOMETRY: Geometry = Geometry::None;
 
     /// The resource's own filters (the common ones are applied by the store).
     fn filter(filter: &Self::Filter) -> Condition;
@@ -174,8 +189,14 @@ impl Resource for Cities {
     ];
     const SEARCH_COLUMNS: &'static [&'static str] = &["name", "local_name"];
 
+    const HIERARCHY: bool = true;
+    const GEOMETRY: Geometry = Geometry::Point;
+
     fn filter(f: &CityFilter) -> Condition {
-        Condition::all().add_option(eq("country", f.country.as_ref().map(|c| c.as_str())))
+        Condition::all()
+            .add_option(eq("country", f.country.as_ref().map(|c| c.as_str())))
+            .add_option(eq("admin_level", f.admin_level.map(|a| a.as_str())))
+            .add_option(eq("parent_id", f.parent_id))
     }
 }
 
@@ -205,6 +226,7 @@ impl Resource for Partnerships {
         ("established", KeyKind::Text),
     ];
     const SEARCH_COLUMNS: &'static [&'static str] = &["title"];
+    const GEOMETRY: Geometry = Geometry::LineBetween("city_ids");
 
     fn filter(f: &PartnershipFilter) -> Condition {
         Condition::all()
@@ -247,6 +269,7 @@ impl Resource for Projects {
         ("end", KeyKind::Text),
     ];
     const SEARCH_COLUMNS: &'static [&'static str] = &["title"];
+    const HIERARCHY: bool = true;
 
     fn filter(f: &ProjectFilter) -> Condition {
         let in_sector = |sector: Sector| {

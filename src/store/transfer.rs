@@ -514,8 +514,8 @@ async fn export_kind<R: Resource>(
     sender: &mpsc::Sender<Result<ExportItem, DbErr>>,
 ) -> Result<bool, DbErr> {
     let kind = R::Body::KIND;
-    let ordered_ids = if kind == ResourceKind::Project {
-        Some(projects_parents_first(txn).await?)
+    let ordered_ids = if R::HIERARCHY {
+        Some(parents_first(txn, kind).await?)
     } else {
         None
     };
@@ -580,21 +580,26 @@ async fn export_kind<R: Resource>(
     }
 }
 
-/// Every project id, each after its parent (then by id). Projects that no root leads to (a parent
-/// cycle or a missing parent, which a database written before the foreign keys may hold) follow, by
-/// id, so that an export never leaves a record out; they are reported in the log.
-async fn projects_parents_first(txn: &DatabaseTransaction) -> Result<Vec<Uuid>, DbErr> {
+/// Every id of a kind whose records name a parent of their own kind, each after its parent (then by
+/// id). Records that no root leads to (a parent cycle or a missing parent, which a database written
+/// before the foreign keys may hold) follow, by id, so that an export never leaves a record out; they
+/// are reported in the log.
+async fn parents_first(txn: &DatabaseTransaction, kind: ResourceKind) -> Result<Vec<Uuid>, DbErr> {
+    // The table name is the registry's, never a client's.
+    let table = kind.collection();
     let statement = sea_orm::Statement::from_string(
         txn.get_database_backend(),
-        r#"WITH RECURSIVE tree (id, depth) AS (
-             SELECT "id", 0 FROM "projects" WHERE "parent_id" IS NULL
+        format!(
+            r#"WITH RECURSIVE tree (id, depth) AS (
+             SELECT "id", 0 FROM "{table}" WHERE "parent_id" IS NULL
              UNION ALL
-             SELECT "p"."id", "tree"."depth" + 1 FROM "projects" AS "p" JOIN tree ON "p"."parent_id" = "tree"."id"
+             SELECT "p"."id", "tree"."depth" + 1 FROM "{table}" AS "p" JOIN tree ON "p"."parent_id" = "tree"."id"
            )
            SELECT "id", 0 AS "unrooted", "depth" FROM tree
            UNION ALL
-           SELECT "id", 1, 0 FROM "projects" WHERE "id" NOT IN (SELECT "id" FROM tree)
-           ORDER BY 2, 3, 1"#,
+           SELECT "id", 1, 0 FROM "{table}" WHERE "id" NOT IN (SELECT "id" FROM tree)
+           ORDER BY 2, 3, 1"#
+        ),
     );
     let mut ids = Vec::new();
     let mut unrooted = Vec::new();
@@ -609,7 +614,7 @@ async fn projects_parents_first(txn: &DatabaseTransaction) -> Result<Vec<Uuid>, 
         tracing::warn!(
             count = unrooted.len(),
             ids = ?unrooted,
-            "exported projects whose parents form a cycle or are missing; an import needs their parent_id fixed first"
+            "exported records whose parents form a cycle or are missing; an import needs their parent_id fixed first"
         );
     }
     Ok(ids)

@@ -15,6 +15,7 @@ mod integrity;
 mod lists;
 mod openapi;
 mod operations;
+mod places;
 mod results;
 mod seeds;
 mod stats;
