@@ -17,6 +17,8 @@ pub struct Model {
     pub admin_level: Option<String>,
     pub parent_id: Option<Uuid>,
     pub local_name: Option<String>,
+    pub names: Json,
+    pub aliases: Json,
     pub country: String,
     pub region: Option<String>,
     pub latitude: Option<f64>,

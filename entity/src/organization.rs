@@ -18,6 +18,11 @@ pub struct Model {
     pub kind: String,
     pub country: Option<String>,
     pub city_id: Option<Uuid>,
+    pub parent_id: Option<Uuid>,
+    pub founded: Option<String>,
+    pub former_names: Json,
+    pub names: Json,
+    pub aliases: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m20261201_000005_optional_funder;
 mod m20261201_000006_subjects_and_results;
 mod m20261201_000007_documents;
 mod m20261201_000008_place_levels;
+mod m20261201_000009_names;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_subjects_and_results::Migration),
             Box::new(m20261201_000007_documents::Migration),
             Box::new(m20261201_000008_place_levels::Migration),
+            Box::new(m20261201_000009_names::Migration),
         ]
     }
 }

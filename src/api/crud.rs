@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::extract::{parse_json, refuse_nul, IfMatch, ListQuery};
 use super::idempotency::{idempotency_key, request_hash, respond};
 use crate::config::Settings;
-use crate::domain::{Body, Common, ExternalIds, Record};
+use crate::domain::{Body, Common, ExternalIds, LanguageTag, Record};
 use crate::error::ApiError;
 use crate::store::{put_in, Idempotent, ListRequest, Resource, Store, StoreError, StoredResponse};
 
@@ -75,7 +75,8 @@ pub async fn list<R: Resource>(
     request: &HttpRequest,
     query: ListQuery<R::Filter>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = store
+    let languages = languages(request)?;
+    let mut page = store
         .list::<R>(ListRequest {
             filter: query.filter,
             limit: query.limit,
@@ -83,6 +84,9 @@ pub async fn list<R: Resource>(
             sort: query.page.sort,
         })
         .await?;
+    for record in &mut page.items {
+        name_for(record, &languages);
+    }
     let map = if super::geojson::wanted(request) {
         super::geojson::collection::<R>(store, &page.items, page.next_cursor.clone()).await?
     } else {
@@ -106,9 +110,10 @@ pub async fn list<R: Resource>(
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    response.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Language"),
+    );
     if let Some(cursor) = page.next_cursor {
         let mut pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(request.query_string()).unwrap_or_default();
@@ -128,10 +133,49 @@ pub async fn get<R: Resource>(
     request: &HttpRequest,
     id: Uuid,
 ) -> Result<HttpResponse, ApiError> {
-    let record = store.get::<R>(id).await?;
+    let languages = languages(request)?;
+    let mut record = store.get::<R>(id).await?;
+    name_for(&mut record, &languages);
+    // The version is the ETag: the language is part of the representation, not of the version.
     let etag = version_etag(record.meta.version);
     let body = serde_json::to_vec(&record).map_err(|error| ApiError::Internal(error.into()))?;
-    Ok(json_with_etag(request, body, etag))
+    let mut response = json_with_etag(request, body, etag);
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+    Ok(response)
+}
+
+/// The languages a read asks names in, most wanted first: `lang`, then `Accept-Language`.
+fn languages(request: &HttpRequest) -> Result<Vec<String>, ApiError> {
+    use actix_web::http::header::{AcceptLanguage, Header, Preference};
+    let mut languages = Vec::new();
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(request.query_string()).unwrap_or_default();
+    if let Some((_, lang)) = pairs.iter().find(|(key, _)| key == "lang") {
+        let tag = LanguageTag::try_from(lang.clone())
+            .map_err(|message| ApiError::bad_request("lang", message))?;
+        languages.push(tag.as_str().to_owned());
+    }
+    if let Ok(accept) = AcceptLanguage::parse(request) {
+        languages.extend(
+            accept
+                .ranked()
+                .into_iter()
+                .filter_map(|preference| match preference {
+                    Preference::Specific(tag) => Some(tag.to_string()),
+                    Preference::Any => None,
+                }),
+        );
+    }
+    Ok(languages)
+}
+
+/// Gives a record the name in the first of `languages` it has, when any is asked for.
+fn name_for<B: Body>(record: &mut Record<B>, languages: &[String]) {
+    if !languages.is_empty() {
+        record.meta.display_name = record.data.display_name(languages);
+    }
 }
 
 /// The writes below take `actor`, the name of the key that makes them, for the change feed.

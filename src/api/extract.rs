@@ -180,7 +180,7 @@ fn parse_query<T: DeserializeOwned>(
     })
 }
 
-const PAGE_PARAMS: [&str; 3] = ["limit", "cursor", "sort"];
+const PAGE_PARAMS: [&str; 4] = ["limit", "cursor", "sort", "lang"];
 
 impl<F: DeserializeOwned + 'static> FromRequest for ListQuery<F> {
     type Error = ApiError;

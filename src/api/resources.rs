@@ -27,7 +27,8 @@ macro_rules! resource_endpoints {
             operation_id = concat!("list_", $tag),
             security((), ("bearer" = [])),
             params(PageParams, $filter,
-                ("If-None-Match" = Option<String>, Header, description = "An ETag of this list; 304 if unchanged")),
+                ("If-None-Match" = Option<String>, Header, description = "An ETag of this list; 304 if unchanged"),
+                ("Accept-Language" = Option<String>, Header, description = "The languages of `display_name`, for records with names")),
             responses(
                 (status = 200, description = "One page", body = Page<$record>,
                     headers(("ETag" = String, description = "Changes whenever the page does"),
@@ -55,7 +56,9 @@ does not serve reads without a key", body = Problem, content_type = "application
             operation_id = concat!("get_", $name),
             security((), ("bearer" = [])),
             params(("id" = Uuid, Path, description = "The record's id"),
-                ("If-None-Match" = Option<String>, Header, description = "The record's ETag; 304 if unchanged")),
+                ("lang" = Option<String>, Query, description = "The language of `display_name` (a BCP 47 tag), before any `Accept-Language`"),
+                ("If-None-Match" = Option<String>, Header, description = "The record's ETag; 304 if unchanged"),
+                ("Accept-Language" = Option<String>, Header, description = "The languages of `display_name`, for records with names")),
             responses(
                 (status = 200, description = "The record", body = $record,
                     headers(("ETag" = String, description = "The record's version, quoted"))),

@@ -115,6 +115,11 @@ pub struct Meta {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// For records with `names` (cities, organizations): the name in the language the request asks for
+    /// with `Accept-Language` or `lang`, else in English, else `name`. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Hải Phòng")]
+    pub display_name: Option<String>,
 }
 
 /// A record as stored: metadata and the body a client wrote, serialized side by side.
@@ -254,6 +259,63 @@ pub struct Source {
     pub context: Option<LongText>,
 }
 
+/// A name in several languages: BCP 47 language tag to the name, such as `{"en": "Hai Phong", "vi":
+/// "Hải Phòng", "ja": "ハイフォン"}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(
+    try_from = "BTreeMap<String, ShortText>",
+    into = "BTreeMap<String, ShortText>"
+)]
+#[schema(value_type = BTreeMap<String, String>, example = json!({"en": "Hai Phong", "vi": "Hải Phòng"}))]
+pub struct Names(pub BTreeMap<String, ShortText>);
+
+impl TryFrom<BTreeMap<String, ShortText>> for Names {
+    type Error = String;
+    fn try_from(names: BTreeMap<String, ShortText>) -> Result<Self, String> {
+        if names.len() > MAX_LIST {
+            return Err(format!("at most {MAX_LIST} names are allowed"));
+        }
+        for tag in names.keys() {
+            super::LanguageTag::try_from(tag.clone())?;
+        }
+        Ok(Self(names))
+    }
+}
+
+impl From<Names> for BTreeMap<String, ShortText> {
+    fn from(names: Names) -> Self {
+        names.0
+    }
+}
+
+impl Names {
+    /// The name in the first of `languages` (BCP 47 tags, most wanted first) that it has: an exact tag,
+    /// else one of the same language (`zh` for `zh-Hans`, `zh-Hans` for `zh`); else English.
+    pub fn pick(&self, languages: &[String]) -> Option<&str> {
+        let primary = |tag: &str| {
+            tag.split('-')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        };
+        let find = |wanted: &str| {
+            self.0
+                .iter()
+                .find(|(tag, _)| tag.eq_ignore_ascii_case(wanted))
+                .or_else(|| {
+                    self.0
+                        .iter()
+                        .find(|(tag, _)| primary(tag) == primary(wanted))
+                })
+                .map(|(_, name)| name.as_str())
+        };
+        languages
+            .iter()
+            .find_map(|wanted| find(wanted))
+            .or_else(|| find("en"))
+    }
+}
+
 /// The record's ids in other systems, such as `{"jica": "0601234"}`. A (system, id) pair belongs to at
 /// most one record of a resource type.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -335,6 +397,13 @@ pub trait Body:
     /// Classification codes kept in the tag index for filters and grouping.
     fn tags(&self) -> Vec<Tag> {
         Vec::new()
+    }
+    /// The texts `q` finds the record by (folded into the search index).
+    fn search_texts(&self) -> Vec<&str>;
+    /// The name to show for `languages` (most wanted first), for bodies with names in several
+    /// languages.
+    fn display_name(&self, _languages: &[String]) -> Option<String> {
+        None
     }
 }
 

@@ -20,6 +20,9 @@ pub struct PageParams {
     /// Comma-separated sort keys, `-` for descending; ties are broken by `id`. See each list for its keys.
     #[param(example = "-start,title")]
     pub sort: Option<String>,
+    /// The language of `display_name` (a BCP 47 tag), before any `Accept-Language`.
+    #[param(value_type = Option<String>, example = "vi")]
+    pub lang: Option<LanguageTag>,
 }
 
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -72,7 +75,9 @@ macro_rules! filter {
         #[into_params(parameter_in = Query)]
         pub struct $name {
             $($(#[$field_attr])* pub $field: Option<$ty>,)*
-            /// Case-insensitive search in the name or title.
+            /// Search in the name or title, and in cities' and organizations' names in every language,
+            /// aliases and former names; case, accents, spaces and punctuation are ignored (`haiphong`
+            /// finds "Hai Phong").
             #[param(value_type = Option<String>, max_length = 200, example = "water")]
             pub q: Option<SearchText>,
             /// Only the record with this external id, as `system:id`.
@@ -124,6 +129,8 @@ filter! {
         #[param(value_type = Option<String>, example = "JP")]
         country: CountryCode,
         city_id: Uuid,
+        /// The organizations that are part of this one.
+        parent_id: Uuid,
     }
 }
 

@@ -1,4 +1,4 @@
-//! The data model as clients see it: checked values, the eight resources' bodies, their filters.
+//! The data model as clients see it: checked values, the resources' bodies, their filters.
 //! Nothing here knows HTTP or SQL.
 
 mod common;
@@ -6,6 +6,7 @@ mod filters;
 mod integration;
 mod keys;
 mod resources;
+mod search;
 mod sectors;
 mod stats;
 mod values;
@@ -15,6 +16,7 @@ pub use filters::*;
 pub use integration::*;
 pub use keys::*;
 pub use resources::*;
+pub use search::fold;
 pub use sectors::*;
 pub use stats::*;
 pub use values::*;

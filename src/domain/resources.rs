@@ -227,6 +227,16 @@ impl Body for NewDocument {
         Vec::new()
     }
 
+    fn search_texts(&self) -> Vec<&str> {
+        [
+            Some(self.title.as_str()),
+            self.publisher.as_ref().map(|p| p.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     fn references(&self) -> Vec<Reference> {
         Vec::new()
     }
@@ -259,6 +269,13 @@ common_fields! {
         #[serde(default)]
         #[schema(example = "北九州市")]
         pub local_name: Option<ShortText>,
+        /// The name in other languages, by BCP 47 tag.
+        #[serde(default)]
+        pub names: Names,
+        /// Other spellings the sources use ("Haiphong").
+        #[serde(default)]
+        #[schema(value_type = Vec<String>, example = json!(["Haiphong"]))]
+        pub aliases: List<ShortText>,
         pub country: CountryCode,
         #[serde(default)]
         #[schema(example = "Fukuoka")]
@@ -319,6 +336,23 @@ impl Body for NewCity {
             .into_iter()
             .collect()
     }
+
+    fn search_texts(&self) -> Vec<&str> {
+        let mut texts = vec![self.name.as_str()];
+        texts.extend(self.local_name.as_ref().map(|n| n.as_str()));
+        texts.extend(self.names.0.values().map(|n| n.as_str()));
+        texts.extend(self.aliases.iter().map(|a| a.as_str()));
+        texts
+    }
+
+    fn display_name(&self, languages: &[String]) -> Option<String> {
+        Some(
+            self.names
+                .pick(languages)
+                .unwrap_or(self.name.as_str())
+                .to_owned(),
+        )
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -345,7 +379,38 @@ common_fields! {
         /// The city it belongs to, if any.
         #[serde(default)]
         pub city_id: Option<Uuid>,
+        /// The organization it is part of, such as the ministry of an agency or the city of a bureau.
+        #[serde(default)]
+        pub parent_id: Option<Uuid>,
+        #[serde(default)]
+        #[schema(example = "1980")]
+        pub founded: Option<PartialDate>,
+        /// Names it had before, with when each was used.
+        #[serde(default)]
+        #[schema(value_type = Vec<FormerName>)]
+        pub former_names: List<FormerName>,
+        /// The name in other languages, by BCP 47 tag.
+        #[serde(default)]
+        pub names: Names,
+        /// Other spellings the sources use.
+        #[serde(default)]
+        #[schema(value_type = Vec<String>)]
+        pub aliases: List<ShortText>,
     }
+}
+
+/// A name an organization had, and when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FormerName {
+    #[schema(example = "Kitakyushu International Techno-Cooperative Association")]
+    pub name: ShortText,
+    #[serde(default)]
+    pub from: Option<PartialDate>,
+    /// When the name stopped being used.
+    #[serde(default)]
+    #[schema(example = "2020-03")]
+    pub until: Option<PartialDate>,
 }
 record_type!(
     /// An organization.
@@ -356,13 +421,45 @@ impl Body for NewOrganization {
     const KIND: ResourceKind = ResourceKind::Organization;
 
     fn validate(&self) -> Vec<FieldError> {
-        Vec::new()
+        self.former_names
+            .iter()
+            .enumerate()
+            .flat_map(|(i, former)| {
+                check_order(
+                    &former.from,
+                    &former.until,
+                    &format!("/former_names/{i}/until"),
+                )
+            })
+            .collect()
     }
 
     fn references(&self) -> Vec<Reference> {
-        Reference::one("city_id", ResourceKind::City, self.city_id)
-            .into_iter()
-            .collect()
+        [
+            Reference::one("city_id", ResourceKind::City, self.city_id),
+            Reference::one("parent_id", ResourceKind::Organization, self.parent_id),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn search_texts(&self) -> Vec<&str> {
+        let mut texts = vec![self.name.as_str()];
+        texts.extend(self.acronym.as_ref().map(|a| a.as_str()));
+        texts.extend(self.names.0.values().map(|n| n.as_str()));
+        texts.extend(self.aliases.iter().map(|a| a.as_str()));
+        texts.extend(self.former_names.iter().map(|f| f.name.as_str()));
+        texts
+    }
+
+    fn display_name(&self, languages: &[String]) -> Option<String> {
+        Some(
+            self.names
+                .pick(languages)
+                .unwrap_or(self.name.as_str())
+                .to_owned(),
+        )
     }
 }
 
@@ -427,6 +524,10 @@ impl Body for NewPartnership {
         errors
     }
 
+    fn search_texts(&self) -> Vec<&str> {
+        self.title.iter().map(|t| t.as_str()).collect()
+    }
+
     fn references(&self) -> Vec<Reference> {
         Reference::many("city_ids", ResourceKind::City, &self.city_ids)
     }
@@ -469,6 +570,10 @@ impl Body for NewAgreement {
 
     fn validate(&self) -> Vec<FieldError> {
         check_distinct(&self.signatory_ids, "/signatory_ids")
+    }
+
+    fn search_texts(&self) -> Vec<&str> {
+        vec![self.title.as_str()]
     }
 
     fn references(&self) -> Vec<Reference> {
@@ -844,6 +949,10 @@ impl Body for NewProject {
         markers.chain(targets).collect()
     }
 
+    fn search_texts(&self) -> Vec<&str> {
+        vec![self.title.as_str()]
+    }
+
     fn references(&self) -> Vec<Reference> {
         let mut refs: Vec<Reference> = [
             Reference::one(
@@ -1042,6 +1151,14 @@ impl Body for NewFunding {
         errors
     }
 
+    fn search_texts(&self) -> Vec<&str> {
+        [&self.scheme, &self.funder_description]
+            .into_iter()
+            .flatten()
+            .map(|t| t.as_str())
+            .collect()
+    }
+
     fn references(&self) -> Vec<Reference> {
         [
             Reference::one("project_id", ResourceKind::Project, self.project_id),
@@ -1130,6 +1247,10 @@ impl Body for NewExchange {
             ));
         }
         errors
+    }
+
+    fn search_texts(&self) -> Vec<&str> {
+        self.title.iter().map(|t| t.as_str()).collect()
     }
 
     fn references(&self) -> Vec<Reference> {
@@ -1293,6 +1414,10 @@ impl Body for NewIndicator {
             ));
         }
         errors
+    }
+
+    fn search_texts(&self) -> Vec<&str> {
+        vec![self.metric.as_str()]
     }
 
     fn references(&self) -> Vec<Reference> {

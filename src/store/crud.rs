@@ -12,7 +12,7 @@ use sea_orm::{
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::resources::{KeyKind, Resource};
+use super::resources::{with_resource, KeyKind, Resource};
 use super::{cursor, Referrer, Store, StoreError};
 use crate::domain::*;
 
@@ -151,22 +151,27 @@ fn after_condition(keys: &[SortKey], after: &[Value]) -> Result<Condition, Field
 
 fn common_condition<R: Resource>(filter: &R::Filter) -> Condition {
     let common = filter.common();
-    let search = common.q.map(|q| {
-        let escaped =
-            q.0.to_lowercase()
+    // A text that folds to nothing (only spaces or punctuation) matches everything.
+    let search = common
+        .q
+        .map(|q| fold(&q.0))
+        .filter(|q| !q.is_empty())
+        .map(|q| {
+            let escaped = q
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
                 .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
-        R::SEARCH_COLUMNS
-            .iter()
-            .fold(Condition::any(), |any, column| {
-                any.add(
-                    Expr::expr(Func::lower(Expr::col(*column)))
-                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
-                )
-            })
-    });
+            Expr::col("id").in_subquery(
+                Query::select()
+                    .column("record_id")
+                    .from("search_terms")
+                    .and_where(Expr::col("resource").eq(R::Body::KIND.name()))
+                    .and_where(
+                        Expr::col("term").like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+                    )
+                    .take(),
+            )
+        });
     let external = common.external_id.map(|external| {
         Expr::col("id").in_subquery(
             Query::select()
@@ -209,10 +214,19 @@ fn record_of_row<R: Resource>(mut row: Map<String, Value>) -> Result<Record<R::B
         version: serde_json::from_value(take("version")).map_err(corrupt::<R>)?,
         created_at: serde_json::from_value(take("created_at")).map_err(corrupt::<R>)?,
         updated_at: serde_json::from_value(take("updated_at")).map_err(corrupt::<R>)?,
+        display_name: None,
     };
     R::row_to_body(&mut row);
-    let data = serde_json::from_value(Value::Object(row)).map_err(corrupt::<R>)?;
-    Ok(Record { meta, data })
+    let data: R::Body = serde_json::from_value(Value::Object(row)).map_err(corrupt::<R>)?;
+    // The name without a language asked for; a read that asks for one replaces it.
+    let display_name = data.display_name(&[]);
+    Ok(Record {
+        meta: Meta {
+            display_name,
+            ..meta
+        },
+        data,
+    })
 }
 
 pub(crate) fn record_of<R: Resource>(model: &R::Model) -> Result<Record<R::Body>, StoreError> {
@@ -439,6 +453,7 @@ async fn write_body<R: Resource>(
         version: existing.as_ref().map_or(1, |r| r.meta.version + 1),
         created_at: existing.as_ref().map_or(now, |r| r.meta.created_at),
         updated_at: now,
+        display_name: None,
     };
     let row = row_for::<R>(&meta, &body);
     let model = R::ActiveModel::from_json(Value::Object(row.clone()))?;
@@ -682,6 +697,10 @@ async fn clear_indexes(
             .from_table("project_tags")
             .and_where(Expr::col("project_id").eq(id))
             .take(),
+        Query::delete()
+            .from_table("search_terms")
+            .and_where(Expr::col("record_id").eq(id))
+            .take(),
     ];
     for delete in deletes {
         txn.execute(&delete).await?;
@@ -689,7 +708,7 @@ async fn clear_indexes(
     Ok(())
 }
 
-/// Rewrites the index rows of a record: its references, external ids, sectors and tags. A new record has
+/// Rewrites the index rows of a record: its references, external ids, search terms, sectors and tags. A new record has
 /// none to clear.
 async fn write_indexes<B: Body>(
     txn: &DatabaseTransaction,
@@ -746,6 +765,9 @@ async fn write_indexes<B: Body>(
         for sector in sectors {
             insert.values_panic([id.into(), sector.code().into()]);
         }
+        txn.execute(&insert).await?;
+    }
+    if let Some(insert) = search_terms_insert(kind, id, body) {
         txn.execute(&insert).await?;
     }
     let tags = body.tags();
@@ -857,5 +879,108 @@ impl Store {
             );
         }
         Ok(points)
+    }
+}
+
+/// The rows of the search index for a record: each distinct folded text `q` finds it by.
+fn search_terms_insert<B: Body>(
+    kind: ResourceKind,
+    id: Uuid,
+    body: &B,
+) -> Option<sea_orm::sea_query::InsertStatement> {
+    let terms: BTreeSet<String> = body
+        .search_texts()
+        .into_iter()
+        .map(fold)
+        .filter(|term| !term.is_empty())
+        .collect();
+    if terms.is_empty() {
+        return None;
+    }
+    let mut insert = Query::insert()
+        .into_table("search_terms")
+        .columns(["record_id", "resource", "term"])
+        .take();
+    for term in terms {
+        insert.values_panic([id.into(), kind.name().into(), term.into()]);
+    }
+    Some(insert)
+}
+
+/// The version of the search index's folding: when it differs from the stored one, `Store::open`
+/// builds the index again from the records.
+pub const SEARCH_INDEX_VERSION: i32 = 1;
+
+async fn reindex_kind<R: Resource>(txn: &DatabaseTransaction) -> Result<(), StoreError> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let kind = R::Body::KIND;
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut select = R::Entity::find()
+            .order_by(Expr::col("id"), Order::Asc)
+            .limit(500);
+        if let Some(after) = after {
+            select = select.filter(Expr::col("id").gt(after));
+        }
+        let models = select.all(txn).await?;
+        let Some(last) = models.last() else {
+            return Ok(());
+        };
+        after = Some(record_of::<R>(last)?.meta.id);
+        for model in &models {
+            let record = record_of::<R>(model)?;
+            if let Some(insert) = search_terms_insert(kind, record.meta.id, &record.data) {
+                txn.execute(&insert).await?;
+            }
+        }
+    }
+}
+
+async fn reindex_one_kind(txn: &DatabaseTransaction, kind: ResourceKind) -> Result<(), StoreError> {
+    with_resource!(kind, reindex_kind(txn).await)
+}
+
+impl Store {
+    /// Builds the search index again when it was made by another version of the folding (or never, on
+    /// a database that a migration just gave the index).
+    pub async fn ensure_search_index(&self) -> Result<(), StoreError> {
+        let stored = |row: Option<sea_orm::QueryResult>| -> Result<Option<i32>, DbErr> {
+            row.map(|row| row.try_get::<i32>("", "version")).transpose()
+        };
+        let select = Query::select()
+            .column("version")
+            .from("index_versions")
+            .and_where(Expr::col("name").eq("search_terms"))
+            .take();
+        if stored(self.db.query_one(&select).await?)? == Some(SEARCH_INDEX_VERSION) {
+            return Ok(());
+        }
+        self.write(async |txn| {
+            if stored(txn.query_one(&select).await?)? == Some(SEARCH_INDEX_VERSION) {
+                return Ok(());
+            }
+            txn.execute(&Query::delete().from_table("search_terms").take())
+                .await?;
+            for kind in ResourceKind::ALL {
+                reindex_one_kind(txn, kind).await?;
+            }
+            txn.execute(
+                &Query::delete()
+                    .from_table("index_versions")
+                    .and_where(Expr::col("name").eq("search_terms"))
+                    .take(),
+            )
+            .await?;
+            txn.execute(
+                &Query::insert()
+                    .into_table("index_versions")
+                    .columns(["name", "version"])
+                    .values_panic(["search_terms".into(), SEARCH_INDEX_VERSION.into()])
+                    .take(),
+            )
+            .await?;
+            Ok(())
+        })
+        .await
     }
 }

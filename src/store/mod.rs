@@ -166,10 +166,12 @@ impl Store {
         &self.db
     }
 
-    /// Applies every pending migration.
-    pub async fn migrate(&self) -> Result<(), DbErr> {
+    /// Applies every pending migration, then builds the search index if the folding it was made with
+    /// is not the current one.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
         use migration::MigratorTrait;
-        migration::Migrator::up(&self.db, None).await
+        migration::Migrator::up(&self.db, None).await?;
+        self.ensure_search_index().await
     }
 
     /// Whether the database answers.

@@ -54,8 +54,6 @@ pub trait Resource: Send + Sync + 'static {
 
     /// Sort keys beyond `id`, `created_at` and `updated_at`.
     const SORT_KEYS: &'static [(&'static str, KeyKind)];
-    /// Columns that `q` searches.
-    const SEARCH_COLUMNS: &'static [&'static str];
     /// Whether records name a parent of their own kind in `parent_id`: export and seeding then write
     /// parents first.
     const HIERARCHY: bool = false;
@@ -170,7 +168,6 @@ impl Resource for Documents {
         ("publisher", KeyKind::Text),
         ("published", KeyKind::Text),
     ];
-    const SEARCH_COLUMNS: &'static [&'static str] = &["title", "publisher"];
 
     fn filter(f: &DocumentFilter) -> Condition {
         Condition::all()
@@ -187,7 +184,6 @@ impl Resource for Cities {
         ("country", KeyKind::Text),
         ("population", KeyKind::Integer),
     ];
-    const SEARCH_COLUMNS: &'static [&'static str] = &["name", "local_name"];
 
     const HIERARCHY: bool = true;
     const GEOMETRY: Geometry = Geometry::Point;
@@ -202,18 +198,19 @@ impl Resource for Cities {
 
 impl Resource for Organizations {
     entity_types!(organization, NewOrganization, OrganizationFilter);
+    const HIERARCHY: bool = true;
     const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[
         ("name", KeyKind::Text),
         ("kind", KeyKind::Text),
         ("country", KeyKind::Text),
     ];
-    const SEARCH_COLUMNS: &'static [&'static str] = &["name", "acronym"];
 
     fn filter(f: &OrganizationFilter) -> Condition {
         Condition::all()
             .add_option(eq("kind", f.kind.map(|k| k.as_str())))
             .add_option(eq("country", f.country.as_ref().map(|c| c.as_str())))
             .add_option(eq("city_id", f.city_id))
+            .add_option(eq("parent_id", f.parent_id))
     }
 }
 
@@ -225,7 +222,6 @@ impl Resource for Partnerships {
         ("status", KeyKind::Text),
         ("established", KeyKind::Text),
     ];
-    const SEARCH_COLUMNS: &'static [&'static str] = &["title"];
     const GEOMETRY: Geometry = Geometry::LineBetween("city_ids");
 
     fn filter(f: &PartnershipFilter) -> Condition {
@@ -249,7 +245,6 @@ impl Resource for Agreements {
         ("kind", KeyKind::Text),
         ("signed", KeyKind::Text),
     ];
-    const SEARCH_COLUMNS: &'static [&'static str] = &["title"];
 
     fn filter(f: &AgreementFilter) -> Condition {
         Condition::all()
@@ -268,7 +263,6 @@ impl Resource for Projects {
         ("start", KeyKind::Text),
         ("end", KeyKind::Text),
     ];
-    const SEARCH_COLUMNS: &'static [&'static str] = &["title"];
     const HIERARCHY: bool = true;
 
     fn filter(f: &ProjectFilter) -> Condition {
@@ -311,7 +305,6 @@ impl Resource for Fundings {
         ("scheme", KeyKind::Text),
         ("currency", KeyKind::Text),
     ];
-    const SEARCH_COLUMNS: &'static [&'static str] = &["scheme"];
 
     fn filter(f: &FundingFilter) -> Condition {
         Condition::all()
@@ -360,7 +353,6 @@ impl Resource for Exchanges {
         ("participants", KeyKind::Integer),
         ("title", KeyKind::Text),
     ];
-    const SEARCH_COLUMNS: &'static [&'static str] = &["title"];
 
     fn filter(f: &ExchangeFilter) -> Condition {
         Condition::all()
@@ -380,7 +372,6 @@ impl Resource for Indicators {
     entity_types!(indicator, NewIndicator, IndicatorFilter);
     const SORT_KEYS: &'static [(&'static str, KeyKind)] =
         &[("period", KeyKind::Text), ("metric", KeyKind::Text)];
-    const SEARCH_COLUMNS: &'static [&'static str] = &["metric"];
 
     fn filter(f: &IndicatorFilter) -> Condition {
         Condition::all()

@@ -118,7 +118,7 @@ pub async fn fixture(app: &TestApp) -> Fixture {
 /// The fields a client wrote, without the server's.
 fn body_of(record: &Value) -> Value {
     let mut body = record.clone();
-    for key in ["id", "version", "created_at", "updated_at"] {
+    for key in ["id", "version", "created_at", "updated_at", "display_name"] {
         body.as_object_mut().unwrap().remove(key);
     }
     body

@@ -3,6 +3,8 @@
 use awc::http::StatusCode;
 use serde_json::{json, Value};
 
+use sea_orm::ConnectionTrait;
+
 use crate::helpers::on_both_engines;
 
 on_both_engines! {
@@ -46,7 +48,7 @@ on_both_engines! {
         let cities = app.request(awc::http::Method::GET, "/v1/cities?sort=name", None, &geo).await;
         assert_eq!(cities.status, StatusCode::OK, "{}", cities.body);
         assert_eq!(cities.header("content-type").as_deref(), Some("application/geo+json"));
-        assert_eq!(cities.header("vary").as_deref(), Some("Accept"));
+        assert_eq!(cities.header("vary").as_deref(), Some("Accept, Accept-Language"));
         assert_eq!(cities.body["type"], "FeatureCollection");
         let features = cities.body["features"].as_array().unwrap();
         // GeoJSON puts longitude first.
@@ -68,5 +70,82 @@ on_both_engines! {
         assert!(app.get("/v1/cities").await.body["items"].is_array());
         let projects = app.request(awc::http::Method::GET, "/v1/projects", None, &geo).await;
         assert_eq!(projects.header("content-type").as_deref(), Some("application/json"));
+    }
+}
+
+on_both_engines! {
+    async fn names_in_every_language_and_spelling_are_found(app: TestApp) {
+        let hai_phong = app.create("cities", json!({"name": "Hai Phong", "country": "VN",
+            "names": {"en": "Hai Phong", "vi": "Hải Phòng", "ja": "ハイフォン"}, "aliases": ["Haiphong"]})).await;
+        let kitakyushu = app.create("cities", json!({"name": "Kitakyushu", "local_name": "北九州市", "country": "JP"})).await;
+        let found = |q: &str| {
+            let app = &app;
+            let path = format!("/v1/cities?q={}", percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC));
+            async move { app.list_all(&path).await.iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>() }
+        };
+        for q in ["haiphong", "HAI-PHONG", "hải phòng", "ハイフォン", "Haiphong", "phong"] {
+            assert_eq!(found(q).await, vec![hai_phong.clone()], "q={q}");
+        }
+        assert_eq!(found("北九州").await, vec![kitakyushu.clone()]);
+        assert!(found("danang").await.is_empty());
+        // A text with nothing to search for matches everything.
+        assert_eq!(found(" - ").await.len(), 2);
+
+        // display_name follows lang, then Accept-Language, then English, then the name.
+        let path = format!("/v1/cities/{hai_phong}");
+        let read = |query: &'static str, accept: &'static str| {
+            let app = &app;
+            let path = format!("{path}{query}");
+            async move {
+                let headers: Vec<(&str, &str)> = if accept.is_empty() { vec![] } else { vec![("Accept-Language", accept)] };
+                app.request(awc::http::Method::GET, &path, None, &headers).await
+            }
+        };
+        assert_eq!(read("", "").await.body["display_name"], "Hai Phong");
+        assert_eq!(read("", "vi-VN, en;q=0.5").await.body["display_name"], "Hải Phòng");
+        assert_eq!(read("?lang=ja", "vi").await.body["display_name"], "ハイフォン");
+        assert_eq!(read("", "fr").await.body["display_name"], "Hai Phong");
+        let reply = read("", "vi").await;
+        assert!(reply.header("vary").unwrap().contains("Accept-Language"));
+        assert_eq!(app.get(&format!("/v1/cities/{kitakyushu}")).await.body["display_name"], "Kitakyushu");
+        let listed = app.get("/v1/cities?lang=vi&sort=name").await;
+        assert_eq!(listed.body["items"][0]["display_name"], "Hải Phòng");
+        app.get("/v1/cities?lang=vietnamese").await.assert_problem(400, "lang");
+        // Records without names have no display_name.
+        let partnership = app.create("partnerships", json!({"city_ids": [hai_phong, kitakyushu], "kind": "other"})).await;
+        assert!(app.get(&format!("/v1/partnerships/{partnership}")).await.body.get("display_name").is_none());
+
+        app.post("/v1/cities", &json!({"name": "X", "country": "VN", "names": {"vietnamese": "X"}}))
+            .await.assert_problem(422, "/names");
+        app.post("/v1/cities", &json!({"name": "X", "country": "VN", "aliases": [""]}))
+            .await.assert_problem(422, "/aliases/0");
+    }
+
+    async fn organizations_keep_their_history(app: TestApp) {
+        let city = app.create("organizations", json!({"name": "City of Kitakyushu", "kind": "local_government"})).await;
+        let centre = app.create("organizations", json!({"name": "Kitakyushu Asia Center for Carbon Neutrality",
+            "kind": "government_agency", "parent_id": city, "founded": "2010",
+            "former_names": [{"name": "Asian Center for Low Carbon Society", "from": "2010", "until": "2021"}]})).await;
+        let listed = app.list_all("/v1/organizations?q=low%20carbon%20society").await;
+        assert_eq!(listed.iter().map(|o| o["id"].clone()).collect::<Vec<_>>(), vec![json!(centre)]);
+        assert_eq!(app.list_all(&format!("/v1/organizations?parent_id={city}")).await.len(), 1);
+        app.patch(&format!("/v1/organizations/{city}"), &json!({"parent_id": centre})).await.assert_problem(422, "/parent_id");
+        app.post("/v1/organizations", &json!({"name": "X", "kind": "other",
+            "former_names": [{"name": "Y", "from": "2010", "until": "2001"}]})).await.assert_problem(422, "/former_names/0/until");
+        // A rename is found under its new name and no longer under the old one.
+        app.patch(&format!("/v1/organizations/{city}"), &json!({"name": "Kitakyushu City Government"})).await;
+        assert_eq!(app.list_all("/v1/organizations?q=city%20government").await.len(), 1);
+        assert!(app.list_all("/v1/organizations?q=city%20of%20kitakyushu").await.is_empty());
+    }
+
+    async fn the_search_index_is_built_again_when_missing(app: TestApp) {
+        app.create("cities", json!({"name": "Hai Phong", "country": "VN", "aliases": ["Haiphong"]})).await;
+        let db = app.store.connection();
+        for sql in ["DELETE FROM search_terms", "DELETE FROM index_versions"] {
+            db.execute_unprepared(sql).await.unwrap();
+        }
+        assert!(app.list_all("/v1/cities?q=haiphong").await.is_empty());
+        app.store.migrate().await.unwrap();
+        assert_eq!(app.list_all("/v1/cities?q=haiphong").await.len(), 1);
     }
 }
