@@ -7,7 +7,8 @@
 /// Calls `$callback!` (a path to a macro) with the list of resources, then the tokens after a `;`. Each entry is
 /// `(Kind, StoreType, module, "name", "collection", Body, Record, Filter, "list path", "item path",
 /// "external-id path")`. The order is dependency order: a record only references kinds listed before
-/// its own (or, for projects, its own kind), so loading in this order never meets a missing reference.
+/// its own, or its own kind through `Resource::PARENT` (a project's programme, a renewed agreement),
+/// so loading in this order never meets a missing reference.
 macro_rules! registry {
     ($($callback:ident)::+ $(; $($rest:tt)*)?) => {
         $($callback)::+! {
@@ -20,14 +21,16 @@ macro_rules! registry {
                 (Organization, Organizations, organizations, "organization", "organizations",
                     NewOrganization, Organization, OrganizationFilter, "/v1/organizations",
                     "/v1/organizations/{id}", "/v1/organizations/by-external-id/{system}/{external_id}"),
+                (Network, Networks, networks, "network", "networks", NewNetwork, Network, NetworkFilter,
+                    "/v1/networks", "/v1/networks/{id}", "/v1/networks/by-external-id/{system}/{external_id}"),
                 (Partnership, Partnerships, partnerships, "partnership", "partnerships", NewPartnership,
                     Partnership, PartnershipFilter, "/v1/partnerships", "/v1/partnerships/{id}",
                     "/v1/partnerships/by-external-id/{system}/{external_id}"),
+                (Project, Projects, projects, "project", "projects", NewProject, Project, ProjectFilter,
+                    "/v1/projects", "/v1/projects/{id}", "/v1/projects/by-external-id/{system}/{external_id}"),
                 (Agreement, Agreements, agreements, "agreement", "agreements", NewAgreement, Agreement,
                     AgreementFilter, "/v1/agreements", "/v1/agreements/{id}",
                     "/v1/agreements/by-external-id/{system}/{external_id}"),
-                (Project, Projects, projects, "project", "projects", NewProject, Project, ProjectFilter,
-                    "/v1/projects", "/v1/projects/{id}", "/v1/projects/by-external-id/{system}/{external_id}"),
                 (Funding, Fundings, fundings, "funding", "fundings", NewFunding, Funding, FundingFilter,
                     "/v1/fundings", "/v1/fundings/{id}", "/v1/fundings/by-external-id/{system}/{external_id}"),
                 (Exchange, Exchanges, exchanges, "exchange", "exchanges", NewExchange, Exchange,

@@ -18,6 +18,10 @@ pub struct Model {
     pub kind: String,
     pub signed: Option<String>,
     pub signatory_ids: Json,
+    pub city_ids: Json,
+    pub project_ids: Json,
+    pub renews_id: Option<Uuid>,
+    pub term: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

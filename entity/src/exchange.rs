@@ -21,6 +21,10 @@ pub struct Model {
     pub start: Option<String>,
     pub end: Option<String>,
     pub participants: Option<i64>,
+    pub city_ids: Json,
+    pub participants_unit: Option<String>,
+    pub breakdown: Json,
+    pub status: Option<String>,
     pub title: Option<String>,
 }
 

@@ -14,6 +14,7 @@ pub mod exchange;
 pub mod external_id;
 pub mod funding;
 pub mod indicator;
+pub mod network;
 pub mod organization;
 pub mod partnership;
 pub mod project;

@@ -21,6 +21,7 @@ pub struct Model {
     pub title: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub summary: Option<String>,
+    pub history: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,7 @@ pub struct Model {
     pub results: Json,
     pub policy_markers: Json,
     pub sdg_targets: Json,
+    pub sites: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,7 @@ mod m20261201_000006_subjects_and_results;
 mod m20261201_000007_documents;
 mod m20261201_000008_place_levels;
 mod m20261201_000009_names;
+mod m20261201_000010_histories_and_networks;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_documents::Migration),
             Box::new(m20261201_000008_place_levels::Migration),
             Box::new(m20261201_000009_names::Migration),
+            Box::new(m20261201_000010_histories_and_networks::Migration),
         ]
     }
 }

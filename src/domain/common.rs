@@ -20,8 +20,8 @@ macro_rules! resource_kinds {
         }
 
         impl ResourceKind {
-            /// In dependency order: a record only references kinds listed before its own (or, for
-            /// projects, its own kind), so loading in this order never meets a missing reference.
+            /// In the registry's dependency order: loading in this order never meets a missing
+            /// reference.
             pub const ALL: [ResourceKind; [$(Self::$kind),*].len()] = [$(Self::$kind),*];
 
             pub fn name(self) -> &'static str {

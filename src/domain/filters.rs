@@ -165,6 +165,10 @@ filter! {
         signed_from: PartialDate,
         #[param(value_type = Option<String>, example = "2020-12")]
         signed_to: PartialDate,
+        /// Agreements that bind this city.
+        city_id: Uuid,
+        /// Agreements that started this project.
+        project_id: Uuid,
     }
 }
 
@@ -179,6 +183,17 @@ filter! {
         published_from: PartialDate,
         #[param(value_type = Option<String>, example = "2020")]
         published_to: PartialDate,
+    }
+}
+
+filter! {
+    /// Filters of `GET /v1/networks`. Sort keys: `name`, `kind`, `established`, `created_at`,
+    /// `updated_at`, `id`.
+    NetworkFilter {
+        kind: NetworkKind,
+        /// Networks this city or organization is a member of.
+        member_id: Uuid,
+        secretariat_id: Uuid,
     }
 }
 
@@ -240,12 +255,13 @@ filter! {
         kind: ExchangeKind,
         project_id: Uuid,
         partnership_id: Uuid,
-        /// Exchanges from or to this city.
+        /// Exchanges from, to or among this city.
         city_id: Uuid,
         #[param(value_type = Option<String>, example = "1997")]
         start_from: PartialDate,
         #[param(value_type = Option<String>, example = "2008")]
         start_to: PartialDate,
+        status: ExchangeStatus,
     }
 }
 

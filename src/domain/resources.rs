@@ -464,6 +464,122 @@ impl Body for NewOrganization {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Network
+
+vocabulary! {
+    /// What a group of cities is: a standing `network` of cities, a recurring `forum`, an
+    /// `association` with members, or `other`.
+    NetworkKind { Network = "network", Forum = "forum", Association = "association", Other = "other" }
+}
+
+/// A member of a network: a city or an organization, and when it joined and left.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkMember {
+    #[serde(default)]
+    pub city_id: Option<Uuid>,
+    #[serde(default)]
+    pub organization_id: Option<Uuid>,
+    #[serde(default)]
+    #[schema(example = "1997")]
+    pub joined: Option<PartialDate>,
+    #[serde(default)]
+    pub left: Option<PartialDate>,
+}
+
+common_fields! {
+    /// A network or forum of cities, such as a regional network for a cleaner environment.
+    pub struct NewNetwork {
+        #[schema(example = "Kitakyushu Initiative Network")]
+        pub name: ShortText,
+        #[serde(default)]
+        pub acronym: Option<ShortText>,
+        pub kind: NetworkKind,
+        #[serde(default)]
+        #[schema(example = "2000")]
+        pub established: Option<PartialDate>,
+        #[serde(default)]
+        pub ended: Option<PartialDate>,
+        /// The organization that runs it.
+        #[serde(default)]
+        pub secretariat_id: Option<Uuid>,
+        #[serde(default)]
+        #[schema(value_type = Vec<NetworkMember>)]
+        pub members: List<NetworkMember>,
+        #[serde(default)]
+        pub summary: Option<LongText>,
+    }
+}
+record_type!(
+    /// A network.
+    Network(NewNetwork)
+);
+
+impl Body for NewNetwork {
+    const KIND: ResourceKind = ResourceKind::Network;
+
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = check_order(&self.established, &self.ended, "/ended");
+        for (i, member) in self.members.iter().enumerate() {
+            if member.city_id.is_some() == member.organization_id.is_some() {
+                errors.push(FieldError::new(
+                    format!("/members/{i}"),
+                    "a member is a city_id or an organization_id",
+                ));
+            }
+            errors.extend(check_order(
+                &member.joined,
+                &member.left,
+                &format!("/members/{i}/left"),
+            ));
+        }
+        let ids: Vec<Uuid> = self
+            .members
+            .iter()
+            .filter_map(|m| m.city_id.or(m.organization_id))
+            .collect();
+        errors.extend(check_distinct(&ids, "/members"));
+        errors
+    }
+
+    fn search_texts(&self) -> Vec<&str> {
+        [
+            Some(self.name.as_str()),
+            self.acronym.as_ref().map(|a| a.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        let mut refs: Vec<Reference> = Reference::one(
+            "secretariat_id",
+            ResourceKind::Organization,
+            self.secretariat_id,
+        )
+        .into_iter()
+        .collect();
+        for (i, member) in self.members.iter().enumerate() {
+            let (target, id, field) = match (member.city_id, member.organization_id) {
+                (Some(city), _) => (ResourceKind::City, city, "city_id"),
+                (None, Some(organization)) => {
+                    (ResourceKind::Organization, organization, "organization_id")
+                }
+                (None, None) => continue,
+            };
+            refs.push(Reference {
+                pointer: format!("/members/{i}/{field}"),
+                field: "members",
+                target,
+                id,
+            });
+        }
+        refs
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Partnership
 
 vocabulary! {
@@ -499,7 +615,28 @@ common_fields! {
         pub title: Option<ShortText>,
         #[serde(default)]
         pub summary: Option<LongText>,
+        /// How its form and status changed, oldest first: from each `date` on, the partnership had that
+        /// `kind` and/or `status`. The latest kind and status given here are `kind` and `status`.
+        #[serde(default)]
+        #[schema(value_type = Vec<PartnershipChange>)]
+        pub history: List<PartnershipChange>,
     }
+}
+
+/// A change of a partnership's form or status.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartnershipChange {
+    #[schema(example = "2014")]
+    pub date: PartialDate,
+    #[serde(default)]
+    pub kind: Option<PartnershipKind>,
+    #[serde(default)]
+    pub status: Option<PartnershipStatus>,
+    /// What happened, such as the agreement that upgraded it.
+    #[serde(default)]
+    #[schema(example = "Upgraded to sister cities")]
+    pub note: Option<ShortText>,
 }
 record_type!(
     /// A partnership.
@@ -521,6 +658,40 @@ impl Body for NewPartnership {
             ));
         }
         errors.extend(check_distinct(&self.city_ids, "/city_ids"));
+        for (i, change) in self.history.iter().enumerate() {
+            let at = format!("/history/{i}");
+            if change.kind.is_none() && change.status.is_none() {
+                errors.push(FieldError::new(
+                    &at,
+                    "give the kind or the status it changed to",
+                ));
+            }
+            if i > 0 {
+                errors.extend(check_order(
+                    &Some(self.history[i - 1].date.clone()),
+                    &Some(change.date.clone()),
+                    &format!("{at}/date"),
+                ));
+            }
+        }
+        let latest_kind = self
+            .history
+            .iter()
+            .rev()
+            .find_map(|c| c.kind.map(|k| (c, k)));
+        if let Some((_, kind)) = latest_kind.filter(|(_, kind)| *kind != self.kind) {
+            errors.push(FieldError::new(
+                "/kind",
+                format!("the latest kind in history is {}", kind.as_str()),
+            ));
+        }
+        let latest_status = self.history.iter().rev().find_map(|c| c.status);
+        if latest_status.is_some_and(|status| Some(status) != self.status) {
+            errors.push(FieldError::new(
+                "/status",
+                "must be the latest status in history",
+            ));
+        }
         errors
     }
 
@@ -558,7 +729,33 @@ common_fields! {
         #[serde(default)]
         #[schema(value_type = Vec<Uuid>)]
         pub signatory_ids: List<Uuid>,
+        /// The cities it binds, any number (a memorandum of nine cities names nine).
+        #[serde(default)]
+        #[schema(value_type = Vec<Uuid>)]
+        pub city_ids: List<Uuid>,
+        /// The projects it started.
+        #[serde(default)]
+        #[schema(value_type = Vec<Uuid>)]
+        pub project_ids: List<Uuid>,
+        /// The earlier agreement this one renews.
+        #[serde(default)]
+        pub renews_id: Option<Uuid>,
+        /// When it is in force.
+        #[serde(default)]
+        pub term: Option<Term>,
     }
+}
+
+/// The period an agreement is in force.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Term {
+    #[serde(default)]
+    #[schema(example = "2009-06")]
+    pub from: Option<PartialDate>,
+    #[serde(default)]
+    #[schema(example = "2012-06")]
+    pub until: Option<PartialDate>,
 }
 record_type!(
     /// An agreement.
@@ -569,7 +766,13 @@ impl Body for NewAgreement {
     const KIND: ResourceKind = ResourceKind::Agreement;
 
     fn validate(&self) -> Vec<FieldError> {
-        check_distinct(&self.signatory_ids, "/signatory_ids")
+        let mut errors = check_distinct(&self.signatory_ids, "/signatory_ids");
+        errors.extend(check_distinct(&self.city_ids, "/city_ids"));
+        errors.extend(check_distinct(&self.project_ids, "/project_ids"));
+        if let Some(term) = &self.term {
+            errors.extend(check_order(&term.from, &term.until, "/term/until"));
+        }
+        errors
     }
 
     fn search_texts(&self) -> Vec<&str> {
@@ -588,6 +791,21 @@ impl Body for NewAgreement {
             "signatory_ids",
             ResourceKind::Organization,
             &self.signatory_ids,
+        ));
+        refs.extend(Reference::many(
+            "city_ids",
+            ResourceKind::City,
+            &self.city_ids,
+        ));
+        refs.extend(Reference::many(
+            "project_ids",
+            ResourceKind::Project,
+            &self.project_ids,
+        ));
+        refs.extend(Reference::one(
+            "renews_id",
+            ResourceKind::Agreement,
+            self.renews_id,
         ));
         refs
     }
@@ -816,6 +1034,48 @@ impl ProjectResult {
     }
 }
 
+vocabulary! {
+    /// What a project site is.
+    SiteKind {
+        WaterTreatmentPlant = "water_treatment_plant", WastewaterTreatmentPlant = "wastewater_treatment_plant",
+        Landfill = "landfill", CompostingFacility = "composting_facility", RecyclingFacility = "recycling_facility",
+        PowerPlant = "power_plant", Factory = "factory", Island = "island", Area = "area", Other = "other",
+    }
+}
+
+vocabulary! {
+    /// How exactly a point places a site: `exact`, or `approximate` (the centre of the town or area).
+    Exactness { Exact = "exact", Approximate = "approximate" }
+}
+
+/// A point on the earth (WGS 84).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Point {
+    #[schema(minimum = -90, maximum = 90, example = 20.86)]
+    pub latitude: f64,
+    #[schema(minimum = -180, maximum = 180, example = 106.68)]
+    pub longitude: f64,
+}
+
+/// A place where a project works: a plant, a landfill, an island.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    #[schema(example = "An Duong water treatment plant")]
+    pub name: ShortText,
+    #[serde(default)]
+    pub kind: Option<SiteKind>,
+    /// The city (or province) it lies in.
+    #[serde(default)]
+    pub city_id: Option<Uuid>,
+    #[serde(default)]
+    pub point: Option<Point>,
+    /// Required with a point.
+    #[serde(default)]
+    pub exactness: Option<Exactness>,
+}
+
 /// An organization taking part in a project.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -868,6 +1128,10 @@ common_fields! {
         #[serde(default)]
         #[schema(value_type = Vec<String>, example = json!(["6.1", "11.6"]))]
         pub sdg_targets: List<SdgTarget>,
+        /// Where on the ground: plants, landfills, islands.
+        #[serde(default)]
+        #[schema(value_type = Vec<Site>)]
+        pub sites: List<Site>,
     }
 }
 record_type!(
@@ -918,6 +1182,28 @@ impl Body for NewProject {
                     format!("/policy_markers/{i}"),
                     format!("{} is listed twice", marker.marker.as_str()),
                 ));
+            }
+        }
+        for (i, site) in self.sites.iter().enumerate() {
+            if let Some(point) = &site.point {
+                if !(-90.0..=90.0).contains(&point.latitude) {
+                    errors.push(FieldError::new(
+                        format!("/sites/{i}/point/latitude"),
+                        "must be between -90 and 90",
+                    ));
+                }
+                if !(-180.0..=180.0).contains(&point.longitude) {
+                    errors.push(FieldError::new(
+                        format!("/sites/{i}/point/longitude"),
+                        "must be between -180 and 180",
+                    ));
+                }
+                if site.exactness.is_none() {
+                    errors.push(FieldError::new(
+                        format!("/sites/{i}/exactness"),
+                        "say how exactly the point places the site",
+                    ));
+                }
             }
         }
         for (i, target) in self.sdg_targets.iter().enumerate() {
@@ -981,6 +1267,14 @@ impl Body for NewProject {
                     id: p.organization_id,
                 }),
         );
+        refs.extend(self.sites.iter().enumerate().filter_map(|(i, site)| {
+            site.city_id.map(|id| Reference {
+                pointer: format!("/sites/{i}/city_id"),
+                field: "sites",
+                target: ResourceKind::City,
+                id,
+            })
+        }));
         refs
     }
 }
@@ -1221,14 +1515,47 @@ common_fields! {
         #[serde(default)]
         #[schema(example = "2008")]
         pub end: Option<PartialDate>,
-        /// How many people took part.
+        /// The cities taking part, for an exchange among several (a forum, a network meeting).
+        #[serde(default)]
+        #[schema(value_type = Vec<Uuid>)]
+        pub city_ids: List<Uuid>,
+        /// How many took part, counted in `participants_unit`.
         #[serde(default)]
         #[schema(example = 26)]
         pub participants: Option<u32>,
+        /// What `participants` counts; people when not given.
+        #[serde(default)]
+        pub participants_unit: Option<ParticipantsUnit>,
+        /// The participants by group, as the source counts them; they add up to `participants`.
+        #[serde(default)]
+        #[schema(value_type = Vec<ParticipantGroup>)]
+        pub breakdown: List<ParticipantGroup>,
+        #[serde(default)]
+        pub status: Option<ExchangeStatus>,
         #[serde(default)]
         #[schema(example = "Environmental technology trainees")]
         pub title: Option<ShortText>,
     }
+}
+
+vocabulary! {
+    /// What an exchange's `participants` counts.
+    ParticipantsUnit { People = "people", Organizations = "organizations", Cities = "cities" }
+}
+
+vocabulary! {
+    /// Whether an exchange is still `planned` or was `held`.
+    ExchangeStatus { Planned = "planned", Held = "held" }
+}
+
+/// A group of participants: "8 Kitakyushu representatives".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantGroup {
+    #[schema(example = "Kitakyushu representatives")]
+    pub group: ShortText,
+    #[schema(example = 8)]
+    pub count: u32,
 }
 record_type!(
     /// An exchange.
@@ -1240,10 +1567,38 @@ impl Body for NewExchange {
 
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = check_order(&self.start, &self.end, "/end");
-        if self.project_id.is_none() && self.partnership_id.is_none() {
+        let anchored = self.project_id.is_some()
+            || self.partnership_id.is_some()
+            || self.from_city_id.is_some()
+            || self.to_city_id.is_some()
+            || !self.city_ids.is_empty();
+        if !anchored {
             errors.push(FieldError::new(
                 "/project_id",
-                "give a project_id or a partnership_id",
+                "give a project_id, a partnership_id or the cities taking part",
+            ));
+        }
+        errors.extend(check_distinct(&self.city_ids, "/city_ids"));
+        if !self.breakdown.is_empty() {
+            let total: u64 = self.breakdown.iter().map(|g| u64::from(g.count)).sum();
+            match self.participants {
+                Some(participants) if u64::from(participants) != total => {
+                    errors.push(FieldError::new(
+                        "/breakdown",
+                        format!("adds up to {total}, not to participants ({participants})"),
+                    ))
+                }
+                None => errors.push(FieldError::new(
+                    "/participants",
+                    format!("is required with a breakdown (which adds up to {total})"),
+                )),
+                _ => {}
+            }
+        }
+        if self.participants_unit.is_some() && self.participants.is_none() {
+            errors.push(FieldError::new(
+                "/participants_unit",
+                "says what participants counts; give participants too, or leave this out",
             ));
         }
         errors
@@ -1266,6 +1621,11 @@ impl Body for NewExchange {
         ]
         .into_iter()
         .flatten()
+        .chain(Reference::many(
+            "city_ids",
+            ResourceKind::City,
+            &self.city_ids,
+        ))
         .collect()
     }
 }

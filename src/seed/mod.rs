@@ -194,6 +194,10 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<SeedRecord>> {
     Ok(in_load_order(records.into_values().collect()))
 }
 
+fn parent_field<R: Resource>() -> Option<&'static str> {
+    R::PARENT
+}
+
 /// Orders records by resource, and each after its parent: a programme before its phases, a province
 /// before its cities.
 fn in_load_order(mut records: Vec<SeedRecord>) -> Vec<SeedRecord> {
@@ -204,8 +208,12 @@ fn in_load_order(mut records: Vec<SeedRecord>) -> Vec<SeedRecord> {
     while !pending.is_empty() {
         let before = pending.len();
         let (ready, waiting): (Vec<_>, Vec<_>) = pending.into_iter().partition(|record| {
-            // A parent is a record of the same kind (a programme, a province).
-            match record.data.get("parent_id").and_then(Value::as_str) {
+            // A parent is a record of the same kind (a programme, a province, a renewed agreement).
+            let field = with_resource!(record.kind, parent_field());
+            match field
+                .and_then(|field| record.data.get(field))
+                .and_then(Value::as_str)
+            {
                 Some(parent) => parent
                     .parse::<Uuid>()
                     .map_or(true, |parent| placed.contains(&parent)),

@@ -54,9 +54,9 @@ pub trait Resource: Send + Sync + 'static {
 
     /// Sort keys beyond `id`, `created_at` and `updated_at`.
     const SORT_KEYS: &'static [(&'static str, KeyKind)];
-    /// Whether records name a parent of their own kind in `parent_id`: export and seeding then write
-    /// parents first.
-    const HIERARCHY: bool = false;
+    /// The field by which a record names another of its own kind (a project's programme, the
+    /// agreement an agreement renews): export and seeding write that one first.
+    const PARENT: Option<&'static str> = None;
     const GEOMETRY: Geometry = Geometry::None;
 
     /// The resource's own filters (the common ones are applied by the store).
@@ -185,7 +185,7 @@ impl Resource for Cities {
         ("population", KeyKind::Integer),
     ];
 
-    const HIERARCHY: bool = true;
+    const PARENT: Option<&'static str> = Some("parent_id");
     const GEOMETRY: Geometry = Geometry::Point;
 
     fn filter(f: &CityFilter) -> Condition {
@@ -198,7 +198,7 @@ impl Resource for Cities {
 
 impl Resource for Organizations {
     entity_types!(organization, NewOrganization, OrganizationFilter);
-    const HIERARCHY: bool = true;
+    const PARENT: Option<&'static str> = Some("parent_id");
     const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[
         ("name", KeyKind::Text),
         ("kind", KeyKind::Text),
@@ -211,6 +211,22 @@ impl Resource for Organizations {
             .add_option(eq("country", f.country.as_ref().map(|c| c.as_str())))
             .add_option(eq("city_id", f.city_id))
             .add_option(eq("parent_id", f.parent_id))
+    }
+}
+
+impl Resource for Networks {
+    entity_types!(network, NewNetwork, NetworkFilter);
+    const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[
+        ("name", KeyKind::Text),
+        ("kind", KeyKind::Text),
+        ("established", KeyKind::Text),
+    ];
+
+    fn filter(f: &NetworkFilter) -> Condition {
+        Condition::all()
+            .add_option(eq("kind", f.kind.map(|k| k.as_str())))
+            .add_option(f.member_id.map(|id| referencing("members", id)))
+            .add_option(eq("secretariat_id", f.secretariat_id))
     }
 }
 
@@ -240,6 +256,7 @@ impl Resource for Partnerships {
 
 impl Resource for Agreements {
     entity_types!(agreement, NewAgreement, AgreementFilter);
+    const PARENT: Option<&'static str> = Some("renews_id");
     const SORT_KEYS: &'static [(&'static str, KeyKind)] = &[
         ("title", KeyKind::Text),
         ("kind", KeyKind::Text),
@@ -251,6 +268,8 @@ impl Resource for Agreements {
             .add_option(eq("partnership_id", f.partnership_id))
             .add_option(eq("kind", f.kind.map(|k| k.as_str())))
             .add_option(f.signatory_id.map(|id| referencing("signatory_ids", id)))
+            .add_option(f.city_id.map(|id| referencing("city_ids", id)))
+            .add_option(f.project_id.map(|id| referencing("project_ids", id)))
             .add(date_range("signed", &f.signed_from, &f.signed_to))
     }
 }
@@ -263,7 +282,7 @@ impl Resource for Projects {
         ("start", KeyKind::Text),
         ("end", KeyKind::Text),
     ];
-    const HIERARCHY: bool = true;
+    const PARENT: Option<&'static str> = Some("parent_id");
 
     fn filter(f: &ProjectFilter) -> Condition {
         let in_sector = |sector: Sector| {
@@ -363,7 +382,9 @@ impl Resource for Exchanges {
                 Condition::any()
                     .add(Expr::col("from_city_id").eq(id))
                     .add(Expr::col("to_city_id").eq(id))
+                    .add(referencing("city_ids", id))
             }))
+            .add_option(eq("status", f.status.map(|s| s.as_str())))
             .add(date_range("start", &f.start_from, &f.start_to))
     }
 }

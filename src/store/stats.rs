@@ -534,6 +534,7 @@ impl Store {
             Cond::any()
                 .add(col("e", "from_city_id").in_subquery(cities.clone()))
                 .add(col("e", "to_city_id").in_subquery(cities))
+                .add(col("e", "id").in_subquery(ids_referencing_country("city_ids", country)))
         };
         select.cond_where(
             Cond::all()
@@ -542,6 +543,7 @@ impl Store {
                     Cond::any()
                         .add(col("e", "from_city_id").eq(id))
                         .add(col("e", "to_city_id").eq(id))
+                        .add(col("e", "id").in_subquery(ids_referencing("city_ids", id)))
                 }))
                 .add_option(query.partnership_id.map(|id| partnership.clone().eq(id)))
                 .add_option(query.project_id.map(|id| col("e", "project_id").eq(id)))
@@ -552,12 +554,21 @@ impl Store {
                     query.year_to,
                 )),
         );
+        // Only counts of people add up; an exchange counted in organizations or cities has no number of
+        // people.
+        let people: SimpleExpr = Expr::case(
+            Cond::any()
+                .add(col("e", "participants_unit").is_null())
+                .add(col("e", "participants_unit").eq("people")),
+            col("e", "participants"),
+        )
+        .into();
         let figures = vec![
             column("count", count_all(), Kind::Integer),
-            column("participants", sum(col("e", "participants")), Kind::Integer),
+            column("participants", sum(people.clone()), Kind::Integer),
             column(
                 "count_without_participants",
-                count_null(col("e", "participants")),
+                count_null(people),
                 Kind::Integer,
             ),
         ];
@@ -799,6 +810,11 @@ impl Store {
                 .expr_as(sum(Expr::col("participants")), "n")
                 .from("exchanges")
                 .and_where(Expr::col("kind").is_in(kinds.iter().copied()))
+                .cond_where(
+                    Cond::any()
+                        .add(Expr::col("participants_unit").is_null())
+                        .add(Expr::col("participants_unit").eq("people")),
+                )
                 .take()
         };
         let statements = [

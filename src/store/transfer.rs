@@ -514,10 +514,9 @@ async fn export_kind<R: Resource>(
     sender: &mpsc::Sender<Result<ExportItem, DbErr>>,
 ) -> Result<bool, DbErr> {
     let kind = R::Body::KIND;
-    let ordered_ids = if R::HIERARCHY {
-        Some(parents_first(txn, kind).await?)
-    } else {
-        None
+    let ordered_ids = match R::PARENT {
+        Some(parent) => Some(parents_first(txn, kind, parent).await?),
+        None => None,
     };
     let mut after: Option<Uuid> = None;
     let mut position = 0usize;
@@ -580,20 +579,24 @@ async fn export_kind<R: Resource>(
     }
 }
 
-/// Every id of a kind whose records name a parent of their own kind, each after its parent (then by
-/// id). Records that no root leads to (a parent cycle or a missing parent, which a database written
+/// Every id of a kind whose records name another of their own kind in `parent`, each after the one
+/// it names (then by id). Records that no root leads to (a parent cycle or a missing parent, which a database written
 /// before the foreign keys may hold) follow, by id, so that an export never leaves a record out; they
 /// are reported in the log.
-async fn parents_first(txn: &DatabaseTransaction, kind: ResourceKind) -> Result<Vec<Uuid>, DbErr> {
-    // The table name is the registry's, never a client's.
+async fn parents_first(
+    txn: &DatabaseTransaction,
+    kind: ResourceKind,
+    parent: &str,
+) -> Result<Vec<Uuid>, DbErr> {
+    // The table and column names are the registry's, never a client's.
     let table = kind.collection();
     let statement = sea_orm::Statement::from_string(
         txn.get_database_backend(),
         format!(
             r#"WITH RECURSIVE tree (id, depth) AS (
-             SELECT "id", 0 FROM "{table}" WHERE "parent_id" IS NULL
+             SELECT "id", 0 FROM "{table}" WHERE "{parent}" IS NULL
              UNION ALL
-             SELECT "p"."id", "tree"."depth" + 1 FROM "{table}" AS "p" JOIN tree ON "p"."parent_id" = "tree"."id"
+             SELECT "p"."id", "tree"."depth" + 1 FROM "{table}" AS "p" JOIN tree ON "p"."{parent}" = "tree"."id"
            )
            SELECT "id", 0 AS "unrooted", "depth" FROM tree
            UNION ALL
@@ -614,7 +617,7 @@ async fn parents_first(txn: &DatabaseTransaction, kind: ResourceKind) -> Result<
         tracing::warn!(
             count = unrooted.len(),
             ids = ?unrooted,
-            "exported records whose parents form a cycle or are missing; an import needs their parent_id fixed first"
+            "exported records whose parents form a cycle or are missing; an import needs their parent fixed first"
         );
     }
     Ok(ids)

@@ -16,6 +16,7 @@ mod lists;
 mod openapi;
 mod operations;
 mod places;
+mod relations;
 mod results;
 mod seeds;
 mod stats;

@@ -1,0 +1,65 @@
+//! The rest of the domain's shape: a partnership's `history` of kinds and statuses; exchanges among
+//! several cities (`city_ids`) with a unit and breakdown of their participants and a `status`;
+//! agreements that bind any number of cities, name the projects they started, renew an earlier one and
+//! have a term; project `sites`; and `networks` of cities. The new fields start empty, so no record says
+//! anything new and none gets a new version.
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column at a time: SQLite adds one per statement.
+        for (table, column) in [
+            ("partnerships", json("history").default("[]").take()),
+            ("agreements", json("city_ids").default("[]").take()),
+            ("agreements", json("project_ids").default("[]").take()),
+            ("agreements", uuid_null("renews_id").take()),
+            ("agreements", json_null("term").take()),
+            ("exchanges", json("city_ids").default("[]").take()),
+            ("exchanges", string_null("participants_unit").take()),
+            ("exchanges", json("breakdown").default("[]").take()),
+            ("exchanges", string_null("status").take()),
+            ("projects", json("sites").default("[]").take()),
+        ] {
+            manager
+                .alter_table(Table::alter().table(table).add_column(column).take())
+                .await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table("networks")
+                    .col(pk_uuid("id"))
+                    .col(integer("version"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .col(json("external_ids"))
+                    .col(json("sources"))
+                    .col(text_null("notes"))
+                    .col(string("name"))
+                    .col(string_null("acronym"))
+                    .col(string("kind"))
+                    .col(string_null("established"))
+                    .col(string_null("ended"))
+                    .col(uuid_null("secretariat_id"))
+                    .col(json("members"))
+                    .col(text_null("summary"))
+                    .take(),
+            )
+            .await
+    }
+
+    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+        Err(DbErr::Migration(
+            "these fields are not taken away: restore a backup (intercity export) instead".into(),
+        ))
+    }
+}
