@@ -15,6 +15,7 @@ pub struct Model {
     pub notes: Option<String>,
     pub partnership_id: Option<Uuid>,
     pub title: String,
+    pub titles: Json,
     pub kind: String,
     pub signed: Option<String>,
     pub signatory_ids: Json,

@@ -14,6 +14,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub notes: Option<String>,
     pub title: String,
+    pub titles: Json,
     #[sea_orm(column_type = "Text", nullable)]
     pub summary: Option<String>,
     pub partnership_id: Option<Uuid>,

@@ -1,4 +1,5 @@
-//! The rest of the domain's shape: a partnership's `history` of kinds and statuses; exchanges among
+//! The rest of the domain's shape: a partnership's `history` of kinds and statuses; titles of projects
+//! and agreements in other languages; exchanges among
 //! several cities (`city_ids`) with a unit and breakdown of their participants and a `status`;
 //! agreements that bind any number of cities, name the projects they started, renew an earlier one and
 //! have a term; project `sites`; and `networks` of cities. The new fields start empty, so no record says
@@ -19,6 +20,8 @@ impl MigrationTrait for Migration {
         // One column at a time: SQLite adds one per statement.
         for (table, column) in [
             ("partnerships", json("history").default("[]").take()),
+            ("projects", json("titles").default("{}").take()),
+            ("agreements", json("titles").default("{}").take()),
             ("agreements", json("city_ids").default("[]").take()),
             ("agreements", json("project_ids").default("[]").take()),
             ("agreements", uuid_null("renews_id").take()),

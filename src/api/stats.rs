@@ -122,10 +122,10 @@ pub struct ExchangeStatsRow {
     pub to_city_name: Option<String>,
     #[schema(example = 3)]
     pub count: i64,
-    /// Sum of the participants the exchanges state.
+    /// Sum of the people the exchanges state (counts of organizations or cities are not added).
     #[schema(example = 26)]
     pub participants: Option<i64>,
-    /// Exchanges whose number of participants is not known.
+    /// Exchanges whose number of people is not known (or is counted in organizations or cities).
     #[schema(example = 0)]
     pub count_without_participants: i64,
 }

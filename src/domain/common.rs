@@ -115,8 +115,9 @@ pub struct Meta {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// For records with `names` (cities, organizations): the name in the language the request asks for
-    /// with `Accept-Language` or `lang`, else in English, else `name`. Absent otherwise.
+    /// For records with names or titles in several languages (cities, organizations, projects,
+    /// agreements): the name or title in the language the request asks for with `Accept-Language` or
+    /// `lang`, else in English, else `name` or `title`. Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "Hải Phòng")]
     pub display_name: Option<String>,

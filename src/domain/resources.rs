@@ -721,6 +721,9 @@ common_fields! {
         pub partnership_id: Option<Uuid>,
         #[schema(example = "Memorandum of Understanding on Cooperation in Construction of Environment-friendly Cities")]
         pub title: ShortText,
+        /// The title in other languages, by BCP 47 tag.
+        #[serde(default)]
+        pub titles: Names,
         pub kind: AgreementKind,
         #[serde(default)]
         #[schema(example = "2009-06-14")]
@@ -776,7 +779,13 @@ impl Body for NewAgreement {
     }
 
     fn search_texts(&self) -> Vec<&str> {
-        vec![self.title.as_str()]
+        let mut texts = vec![self.title.as_str()];
+        texts.extend(self.titles.0.values().map(|t| t.as_str()));
+        texts
+    }
+
+    fn display_name(&self, languages: &[String]) -> Option<String> {
+        Some(self.titles.pick(languages).unwrap_or(self.title.as_str()).to_owned())
     }
 
     fn references(&self) -> Vec<Reference> {
@@ -1089,6 +1098,9 @@ common_fields! {
     pub struct NewProject {
         #[schema(example = "Phnom Penh water supply improvement")]
         pub title: ShortText,
+        /// The title in other languages, by BCP 47 tag.
+        #[serde(default)]
+        pub titles: Names,
         #[serde(default)]
         pub summary: Option<LongText>,
         #[serde(default)]
@@ -1236,7 +1248,13 @@ impl Body for NewProject {
     }
 
     fn search_texts(&self) -> Vec<&str> {
-        vec![self.title.as_str()]
+        let mut texts = vec![self.title.as_str()];
+        texts.extend(self.titles.0.values().map(|t| t.as_str()));
+        texts
+    }
+
+    fn display_name(&self, languages: &[String]) -> Option<String> {
+        Some(self.titles.pick(languages).unwrap_or(self.title.as_str()).to_owned())
     }
 
     fn references(&self) -> Vec<Reference> {

@@ -33,6 +33,26 @@ pub fn seed_counts() -> std::collections::BTreeMap<String, usize> {
     counts
 }
 
+/// Distinct seed records whose sources cite `document` (`document/<key>`), read straight from the JSON.
+fn records_citing(document: &str) -> usize {
+    let mut keys = std::collections::BTreeSet::new();
+    for file in std::fs::read_dir(seeds()).unwrap() {
+        let path = file.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let records: Vec<serde_json::Value> =
+                serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            for record in records {
+                let cites = record["data"]["sources"].as_array().into_iter().flatten()
+                    .any(|source| source["document_id"] == document);
+                if cites {
+                    keys.insert((record["resource"].to_string(), record["key"].to_string()));
+                }
+            }
+        }
+    }
+    keys.len()
+}
+
 async fn stats_row(app: &TestApp, path: &str) -> serde_json::Value {
     let reply = app.get(path).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -81,6 +101,19 @@ on_both_engines! {
         }
         let dalian = app.get(&format!("/v1/partnerships/{}", seed_id(ResourceKind::Partnership, "kitakyushu-dalian"))).await;
         assert_eq!(dalian.body["established"], "1979-05");
+
+        // Cities are found by their names in any script or spelling.
+        for (q, key) in [("haiphong", "hai-phong"), ("%E5%8C%97%E4%B9%9D%E5%B7%9E", "kitakyushu"), ("phnompenh", "phnom-penh")] {
+            let found = app.list_all(&format!("/v1/cities?q={q}")).await;
+            let ids: Vec<&str> = found.iter().map(|c| c["id"].as_str().unwrap()).collect();
+            assert!(ids.contains(&seed_id(ResourceKind::City, key).to_string().as_str()), "q={q}: {ids:?}");
+        }
+        // Every source names a document record.
+        let documents = app.list_all("/v1/documents").await;
+        assert_eq!(documents.len(), 5);
+        let iges = seed_id(ResourceKind::Document, "iges-2018");
+        let cited = app.list_all(&format!("/v1/documents/{iges}/citations?limit=500")).await;
+        assert_eq!(cited.len(), records_citing("document/iges-2018"));
 
         // A second load changes nothing, and neither does a load over edits.
         let changes = app.change_count().await;
