@@ -785,7 +785,12 @@ impl Body for NewAgreement {
     }
 
     fn display_name(&self, languages: &[String]) -> Option<String> {
-        Some(self.titles.pick(languages).unwrap_or(self.title.as_str()).to_owned())
+        Some(
+            self.titles
+                .pick(languages)
+                .unwrap_or(self.title.as_str())
+                .to_owned(),
+        )
     }
 
     fn references(&self) -> Vec<Reference> {
@@ -1254,7 +1259,12 @@ impl Body for NewProject {
     }
 
     fn display_name(&self, languages: &[String]) -> Option<String> {
-        Some(self.titles.pick(languages).unwrap_or(self.title.as_str()).to_owned())
+        Some(
+            self.titles
+                .pick(languages)
+                .unwrap_or(self.title.as_str())
+                .to_owned(),
+        )
     }
 
     fn references(&self) -> Vec<Reference> {

@@ -42,7 +42,10 @@ fn records_citing(document: &str) -> usize {
             let records: Vec<serde_json::Value> =
                 serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
             for record in records {
-                let cites = record["data"]["sources"].as_array().into_iter().flatten()
+                let cites = record["data"]["sources"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
                     .any(|source| source["document_id"] == document);
                 if cites {
                     keys.insert((record["resource"].to_string(), record["key"].to_string()));
