@@ -115,6 +115,15 @@ on_both_engines! {
         let partnership = app.create("partnerships", json!({"city_ids": [hai_phong, kitakyushu], "kind": "other"})).await;
         assert!(app.get(&format!("/v1/partnerships/{partnership}")).await.body.get("display_name").is_none());
 
+        // Projects and agreements have titles in other languages, found and shown the same way.
+        let project = app.create("projects", json!({"title": "Water supply cooperation", "city_ids": [hai_phong],
+            "titles": {"vi": "Hợp tác cấp nước", "ja": "上水道協力"}})).await;
+        let found = app.list_all("/v1/projects?q=hop%20tac%20cap%20nuoc").await;
+        assert_eq!(found.iter().map(|p| p["id"].clone()).collect::<Vec<_>>(), vec![json!(project)]);
+        let shown = app.get(&format!("/v1/projects/{project}?lang=ja")).await.body;
+        assert_eq!(shown["display_name"], "上水道協力");
+        assert_eq!(app.get(&format!("/v1/projects/{project}")).await.body["display_name"], "Water supply cooperation");
+
         app.post("/v1/cities", &json!({"name": "X", "country": "VN", "names": {"vietnamese": "X"}}))
             .await.assert_problem(422, "/names");
         app.post("/v1/cities", &json!({"name": "X", "country": "VN", "aliases": [""]}))
