@@ -3,7 +3,7 @@
 
 use sea_orm::sea_query::{
     Alias, Cond, Expr, ExprTrait, Func, JoinType, NullOrdering, Order, Query, SelectStatement,
-    SimpleExpr,
+    SimpleExpr, UnionType,
 };
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::{Map, Value};
@@ -909,10 +909,28 @@ impl Store {
     /// The position of the change feed among changes to these resources: it moves exactly when one of
     /// them is written, so it versions any aggregate over them.
     pub async fn data_version(&self, resources: &[ResourceKind]) -> Result<i64, DbErr> {
+        // One `MAX(seq)` per resource, each a single probe of the (resource, seq) index; a `MAX` over
+        // `resource IN (…)` walks the feed backwards past every other resource's changes on PostgreSQL.
+        let newest = |resource: &ResourceKind| {
+            Query::select()
+                .expr_as(Func::max(Expr::col("seq")), "seq")
+                .from("changes")
+                .and_where(Expr::col("resource").eq(resource.name()))
+                .take()
+        };
+        let mut union = match resources.split_first() {
+            Some((first, rest)) => {
+                let mut union = newest(first);
+                for resource in rest {
+                    union.union(UnionType::All, newest(resource));
+                }
+                union
+            }
+            None => return Ok(0),
+        };
         let select = Query::select()
-            .expr_as(Func::max(Expr::col("seq")), "seq")
-            .from("changes")
-            .and_where(Expr::col("resource").is_in(resources.iter().map(|r| r.name())))
+            .expr_as(Func::max(Expr::col(("newest", "seq"))), "seq")
+            .from_subquery(union.take(), "newest")
             .take();
         let row = self.connection().query_one(&select).await?;
         Ok(match row {
