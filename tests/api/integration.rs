@@ -3,7 +3,6 @@
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use awc::http::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -35,21 +34,6 @@ async fn cities(app: &TestApp) -> BTreeMap<String, Value> {
         .into_iter()
         .map(|city| (city["id"].as_str().unwrap().to_owned(), city))
         .collect()
-}
-
-/// Prints a benchmark figure, and appends it to `$INTERCITY_BENCH_OUT` (CI prints that file, since the
-/// test runner hides what passing tests print).
-fn report(line: String) {
-    println!("{line}");
-    if let Ok(path) = std::env::var("INTERCITY_BENCH_OUT") {
-        use std::io::Write;
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .unwrap();
-        writeln!(file, "{line}").unwrap();
-    }
 }
 
 async fn export(app: &TestApp, query: &str) -> Vec<u8> {
@@ -242,49 +226,6 @@ on_both_engines! {
         assert_eq!(reader.headers().unwrap().iter().next(), Some("id"));
         assert_eq!(reader.records().count(), crate::seeds::seed_counts()["funding"] + 40);
         app.get("/v1/export?format=csv").await.assert_problem(400, "resource");
-    }
-
-    async fn import_benchmark_100000_lines(app: TestApp) {
-        let lines = 100_000;
-        let body: String = intercity::generate::lines(lines / 7 + 1)
-            .take(lines as usize)
-            .map(|line| line + "\n")
-            .collect();
-        let started = Instant::now();
-        let applied = import(&app, body.into_bytes(), "application/x-ndjson").await;
-        let elapsed = started.elapsed();
-        assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
-        assert_eq!(applied.body["lines"], lines);
-        report(format!(
-            "import benchmark ({:?}): {lines} lines in {:.1} s, {:.0} lines/s (debug build)",
-            app.engine,
-            elapsed.as_secs_f64(),
-            lines as f64 / elapsed.as_secs_f64()
-        ));
-
-        // Keyset pagination: a page 10,000 records in costs what the first page costs.
-        let mut deep = String::new();
-        for _ in 0..20 {
-            let page = app.get(&format!("/v1/cities?limit=500{deep}")).await;
-            deep = format!("&cursor={}", page.body["next_cursor"].as_str().unwrap());
-        }
-        let time = |path: String| {
-            let app = &app;
-            async move {
-                let started = Instant::now();
-                for _ in 0..20 {
-                    assert_eq!(app.get(&path).await.status, StatusCode::OK);
-                }
-                started.elapsed().as_secs_f64() * 1000.0 / 20.0
-            }
-        };
-        let first = time("/v1/cities?limit=50".into()).await;
-        let far = time(format!("/v1/cities?limit=50{deep}")).await;
-        report(format!(
-            "list benchmark ({:?}): page 1 {first:.2} ms, page at record 10,000 {far:.2} ms (of {} cities)",
-            app.engine,
-            lines / 7 + 1
-        ));
     }
 }
 

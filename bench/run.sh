@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# The benchmark: builds the release binary, loads generated data, drives the server with wrk on loopback
+# and prints one table, each figure beside its ceiling measured in the same run.
+#   usage: bench/run.sh [sqlite|postgres] [scale]
+#   scale: records of each generated resource (7 resources; 14286 gives about 100,000 import lines).
+#   DURATION (seconds per load run, default 10) and CONNECTIONS (default 64) tune the load runs;
+#   PostgreSQL is the local one (127.0.0.1:5432, user postgres), where a scratch database is made and dropped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+engine=${1:-sqlite}
+scale=${2:-14286}
+duration=${DURATION:-10}
+connections=${CONNECTIONS:-64}
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/intercity-target}"
+
+case "$engine" in sqlite|postgres) ;; *) echo "usage: bench/run.sh [sqlite|postgres] [scale]" >&2; exit 2 ;; esac
+
+# wrk and bc, from Debian's packages.
+missing=$(for tool in wrk bc sqlite3; do command -v "$tool" >/dev/null || echo "$tool"; done)
+if [ -n "$missing" ]; then
+    sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+    # shellcheck disable=SC2086
+    $sudo apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 \
+        || { $sudo apt-get update >/dev/null && $sudo apt-get install -y --no-install-recommends $missing >/dev/null; }
+fi
+
+cargo build --release --quiet
+bin="$CARGO_TARGET_DIR/release/intercity"
+work=$(mktemp -d)
+port=$((20000 + $$ % 20000))
+base="http://127.0.0.1:$port"
+server=""
+cleanup() {
+    [ -n "$server" ] && kill "$server" 2>/dev/null || true
+    if [ "$engine" = postgres ]; then
+        psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS intercity_bench_$$ WITH (FORCE)" || true
+        psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS intercity_bench_raw_$$ WITH (FORCE)" || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ "$engine" = sqlite ]; then
+    export DATABASE_URL="sqlite://$work/bench.db?mode=rwc"
+else
+    psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE intercity_bench_$$" -c "CREATE DATABASE intercity_bench_raw_$$"
+    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/intercity_bench_$$"
+fi
+export INTERCITY_AUTO_SEED=false INTERCITY_BIND="127.0.0.1:$port" RUST_LOG=warn
+
+seconds() { date +%s.%N; }
+elapsed() { echo "$(seconds) - $1" | bc -l; }
+per_second() { echo "scale=0; $1 / $2" | bc -l; }
+rss_mib() { awk -v key="$2:" '$1 == key { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+
+"$bin" generate --scale "$scale" > "$work/data.ndjson"
+lines=$(wc -l < "$work/data.ndjson")
+"$bin" migrate >/dev/null
+
+# Import through the CLI (one transaction), and its ceiling: the same lines loaded raw, one row each.
+started=$(seconds)
+"$bin" import "$work/data.ndjson" >/dev/null 2>&1
+import_s=$(elapsed "$started")
+started=$(seconds)
+if [ "$engine" = sqlite ]; then
+    # One column per line: the unit separator never occurs in JSON text.
+    sqlite3 "$work/raw.db" "CREATE TABLE raw (line TEXT)" ".mode ascii" ".separator $(printf '\x1f') \"\\n\"" \
+        ".import $work/data.ndjson raw"
+else
+    psql -q -h 127.0.0.1 -U postgres -d "intercity_bench_raw_$$" -c "CREATE TABLE raw (line text)" \
+        -c "\\copy raw (line) FROM '$work/data.ndjson' WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
+fi
+raw_s=$(elapsed "$started")
+
+# Cold start on the migrated, loaded database: until /healthz answers.
+started=$(seconds)
+"$bin" serve >"$work/server.log" 2>&1 &
+server=$!
+until curl -sf "$base/healthz" >/dev/null; do sleep 0.01; done
+cold_ms=$(echo "$(elapsed "$started") * 1000" | bc -l)
+sleep 1
+idle_rss=$(rss_mib "$server" VmRSS)
+
+# What the load runs ask for.
+city=$(curl -sf "$base/v1/cities?limit=1" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
+cursor=""
+depth=$(( scale < 100000 ? scale / 500 * 500 : 100000 ))
+for _ in $(seq $((depth / 500))); do
+    cursor=$(curl -sf "$base/v1/cities?limit=500${cursor:+&cursor=$cursor}" | grep -o '"next_cursor":"[^"]*"' | cut -d'"' -f4)
+done
+etag=$(curl -sf -D - -o /dev/null "$base/v1/stats/fundings?group_by=year" | tr -d '\r' | awk -F': ' 'tolower($1) == "etag" { print $2 }')
+
+# wrk's figures: requests/s, p50 and p99 in ms.
+load() {
+    local path=$1; shift
+    wrk -t2 -c"$connections" -d"${duration}s" --latency "$@" "$base$path" > "$work/wrk.txt" 2>&1
+    awk '
+        function ms(value) {
+            if (value ~ /us$/) return substr(value, 1, length(value) - 2) / 1000
+            if (value ~ /ms$/) return substr(value, 1, length(value) - 2)
+            if (value ~ /s$/) return substr(value, 1, length(value) - 1) * 1000
+            return value
+        }
+        $1 == "Requests/sec:" { rps = $2 }
+        $1 == "50%" { p50 = ms($2) }
+        $1 == "99%" { p99 = ms($2) }
+        $1 == "Non-2xx" { errors = $NF }
+        END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, errors }
+    ' "$work/wrk.txt"
+}
+
+ceiling=$(load /healthz)
+ceiling_rps=${ceiling%% *}
+printf '\nIntercity benchmark: %s, %d import lines, release build, wrk -t2 -c%d -d%ss, %s\n\n' \
+    "$engine" "$lines" "$connections" "$duration" "$(date -u +%Y-%m-%dT%H:%MZ)"
+printf '| %-44s | %9s | %8s | %8s | %-24s |\n' "path" "req/s" "p50 ms" "p99 ms" "beside its ceiling"
+printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "-----------" "----------" "----------" "--------------------------"
+row() {
+    local name=$1 figures=$2 rps p50 p99 errors
+    read -r rps p50 p99 errors <<<"$figures"
+    local note
+    note=$(printf '%.1f' "$(echo "100 * $rps / $ceiling_rps" | bc -l)")
+    [ "$errors" -gt 0 ] && note="$note % (${errors} non-2xx!)" || note="$note % of /healthz"
+    printf '| %-44s | %9s | %8s | %8s | %-24s |\n' "$name" "$rps" "$p50" "$p99" "$note"
+}
+row "/healthz (the HTTP ceiling)" "$ceiling"
+row "get by id" "$(load "/v1/cities/$city")"
+row "list, first page of 50" "$(load "/v1/cities?limit=50")"
+row "list, page of 50 at record $depth" "$(load "/v1/cities?limit=50${cursor:+&cursor=$cursor}")"
+row "list, filtered (country, q)" "$(load "/v1/cities?country=JP&q=city&limit=50")"
+row "stats fundings by year" "$(load "/v1/stats/fundings?group_by=year")"
+row "stats projects by sector, status" "$(load "/v1/stats/projects?group_by=sector,status")"
+row "stats exchanges by year, kind" "$(load "/v1/stats/exchanges?group_by=year,kind")"
+row "stats indicators by city" "$(load "/v1/stats/indicators?group_by=city")"
+row "stats results" "$(load "/v1/stats/results")"
+row "overview" "$(load "/v1/stats/overview")"
+row "304 on a stats ETag" "$(load "/v1/stats/fundings?group_by=year" -H "If-None-Match: $etag")"
+
+# Export over HTTP and through the CLI.
+started=$(seconds)
+curl -sf "$base/v1/export" -o "$work/export.ndjson"
+http_export_s=$(elapsed "$started")
+exported=$(wc -l < "$work/export.ndjson")
+started=$(seconds)
+"$bin" export > "$work/export-cli.ndjson"
+cli_export_s=$(elapsed "$started")
+peak_rss=$(rss_mib "$server" VmHWM)
+
+printf '\n| %-44s | %-46s |\n' "bulk path" "records/s"
+printf '|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' {1..48})"
+printf '| %-44s | %-46s |\n' "import, $lines lines (CLI)" \
+    "$(per_second "$lines" "$import_s") ($(printf '%.1f' "$(echo "100 * $raw_s / $import_s" | bc -l)") % of a raw load: $(per_second "$lines" "$raw_s"))"
+printf '| %-44s | %-46s |\n' "export, HTTP" "$(per_second "$exported" "$http_export_s")"
+printf '| %-44s | %-46s |\n' "export, CLI" "$(per_second "$exported" "$cli_export_s")"
+printf '\nidle RSS %s MiB, peak RSS %s MiB, cold start %.0f ms\n' "$idle_rss" "$peak_rss" "$cold_ms"
+printf 'The raw load is one text row per line (sqlite3 .import / psql \\copy), without the indexes and feed rows an\nimport writes: a loose ceiling.\n'
