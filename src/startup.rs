@@ -70,6 +70,7 @@ impl Application {
         };
         // One limiter for all workers, so a key's budget is per process rather than per thread.
         let limiter = web::Data::new(WriteLimiter::new(settings.write_rate_per_minute));
+        let stats_cache = web::Data::new(api::StatsCache::new(settings.db_max_connections));
         let origins = cors_origins(&settings.cors_origins)?;
         let mut server = HttpServer::new(move || {
             // The last `wrap` runs first: request ids, then CORS (so refusals carry its headers too), then keys.
@@ -87,6 +88,7 @@ impl Application {
                 .app_data(shared_settings.clone())
                 .app_data(access)
                 .app_data(limiter.clone())
+                .app_data(stats_cache.clone())
                 .configure(api::routes)
                 .openapi_service(|document| {
                     SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api::complete(document))

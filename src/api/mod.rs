@@ -14,6 +14,7 @@ mod stats;
 mod system;
 
 pub use extract::BodyLimit;
+pub use stats::StatsCache;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as OpenApiDoc;

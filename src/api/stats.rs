@@ -218,7 +218,56 @@ fn csv_body(columns: &[&str], rows: &[Map<String, Value>]) -> Result<Vec<u8>, Ap
     Ok(body)
 }
 
-/// Answers an aggregate versioned by the change feed: 304 before any work when the client has it.
+/// The answers of aggregates, each kept under its ETag's key (path, query, format and data version), so
+/// an aggregate is computed once per version of the data however many dashboards poll it; and a limit on
+/// how many are computed at once, so aggregates cannot take every database connection from point reads.
+pub struct StatsCache {
+    answers: std::sync::Mutex<Answers>,
+    computing: tokio::sync::Semaphore,
+}
+
+#[derive(Default)]
+struct Answers {
+    bodies: std::collections::HashMap<String, (web::Bytes, &'static str)>,
+    bytes: usize,
+}
+
+/// Kept answers are dropped together when they pass this size: keys of older data versions are never
+/// asked for again.
+const CACHE_BYTES: usize = 32 << 20;
+
+impl StatsCache {
+    /// At most half of `connections` compute aggregates at once.
+    pub fn new(connections: u32) -> Self {
+        Self {
+            answers: Default::default(),
+            computing: tokio::sync::Semaphore::new((connections as usize / 2).max(1)),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<(web::Bytes, &'static str)> {
+        let answers = self
+            .answers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        answers.bodies.get(key).cloned()
+    }
+
+    fn keep(&self, key: String, body: web::Bytes, content_type: &'static str) {
+        let mut answers = self
+            .answers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if answers.bytes + body.len() > CACHE_BYTES {
+            *answers = Answers::default();
+        }
+        answers.bytes += body.len();
+        answers.bodies.insert(key, (body, content_type));
+    }
+}
+
+/// Answers an aggregate versioned by the change feed: 304 before any work when the client has it, the
+/// kept answer when this version was computed before.
 async fn versioned<F, Fut>(
     store: &Store,
     request: &HttpRequest,
@@ -252,12 +301,28 @@ where
     if not_modified(request, &etag) {
         return Ok(response.finish());
     }
-    let (columns, rows, json) = compute().await?;
-    if csv {
-        Ok(response.content_type(CSV).body(csv_body(&columns, &rows)?))
-    } else {
-        Ok(response.json(json))
+    let cache = request.app_data::<web::Data<StatsCache>>();
+    if let Some((body, content_type)) = cache.and_then(|cache| cache.get(&key)) {
+        return Ok(response.content_type(content_type).body(body));
     }
+    let _turn = match cache {
+        Some(cache) => Some(cache.computing.acquire().await.map_err(internal)?),
+        None => None,
+    };
+    let (columns, rows, json) = compute().await?;
+    let (body, content_type) = if csv {
+        (csv_body(&columns, &rows)?, CSV)
+    } else {
+        (
+            serde_json::to_vec(&json).map_err(internal)?,
+            "application/json",
+        )
+    };
+    let body = web::Bytes::from(body);
+    if let Some(cache) = cache {
+        cache.keep(key, body.clone(), content_type);
+    }
+    Ok(response.content_type(content_type).body(body))
 }
 
 fn table_json(keys: Vec<&'static str>, table: &Table) -> Value {
