@@ -88,3 +88,83 @@ pub(crate) async fn new_versions(
     .await?;
     Ok(())
 }
+
+/// The columns every resource table starts with.
+pub(crate) fn common_columns() -> Vec<ColumnDef> {
+    use sea_orm_migration::schema::*;
+    vec![
+        pk_uuid("id"),
+        integer("version"),
+        timestamp_with_time_zone("created_at"),
+        timestamp_with_time_zone("updated_at"),
+        json("external_ids"),
+        json("sources"),
+        text_null("notes"),
+    ]
+}
+
+/// Makes `nullable` columns of `table` optional. PostgreSQL drops the NOT NULL; SQLite cannot, so the
+/// table is built again from `columns` (its complete new definition) with the same rows.
+pub(crate) async fn make_optional(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    columns: Vec<ColumnDef>,
+    nullable: &[&str],
+) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+    let db = manager.get_connection();
+    if db.get_database_backend() == DbBackend::Postgres {
+        for column in nullable {
+            db.execute_unprepared(&format!(
+                r#"ALTER TABLE "{table}" ALTER COLUMN "{column}" DROP NOT NULL"#
+            ))
+            .await?;
+        }
+        return Ok(());
+    }
+    let names: Vec<String> = columns
+        .iter()
+        .map(|column| format!("\"{}\"", column.get_column_name()))
+        .collect();
+    let names = names.join(", ");
+    let rebuilt = format!("{table}_new");
+    let mut create = Table::create();
+    create.table(Alias::new(rebuilt.as_str()));
+    for mut column in columns {
+        create.col(&mut column);
+    }
+    manager.create_table(create.take()).await?;
+    db.execute_unprepared(&format!(
+        r#"INSERT INTO "{rebuilt}" ({names}) SELECT {names} FROM "{table}""#
+    ))
+    .await?;
+    manager
+        .drop_table(Table::drop().table(Alias::new(table)).take())
+        .await?;
+    manager
+        .rename_table(
+            Table::rename()
+                .table(Alias::new(rebuilt), Alias::new(table))
+                .take(),
+        )
+        .await
+}
+
+/// Adds `columns` to `table`, one statement each (SQLite adds one column per statement).
+pub(crate) async fn add_columns(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    columns: Vec<ColumnDef>,
+) -> Result<(), DbErr> {
+    for column in columns {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new(table))
+                    .add_column(column)
+                    .take(),
+            )
+            .await?;
+    }
+    Ok(())
+}

@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::add_columns;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -14,18 +16,17 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column at a time: SQLite adds one per statement.
-        for column in [
-            string_null("funder_description").take(),
-            uuid_null("receiver_id").take(),
-            double_null("share").take(),
-            string_null("aid_type").take(),
-        ] {
-            manager
-                .alter_table(Table::alter().table("fundings").add_column(column).take())
-                .await?;
-        }
-        Ok(())
+        add_columns(
+            manager,
+            "fundings",
+            vec![
+                string_null("funder_description").take(),
+                uuid_null("receiver_id").take(),
+                double_null("share").take(),
+                string_null("aid_type").take(),
+            ],
+        )
+        .await
     }
 
     async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {

@@ -5,7 +5,8 @@
 //! rows.
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+use crate::{common_columns, make_optional};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -17,24 +18,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        if db.get_database_backend() == DbBackend::Postgres {
-            return db
-                .execute_unprepared(
-                    r#"ALTER TABLE "fundings" ALTER COLUMN "funder_id" DROP NOT NULL"#,
-                )
-                .await
-                .map(|_| ());
-        }
         // The columns as the earlier migrations made them, but `funder_id` nullable.
-        let columns = [
-            pk_uuid("id"),
-            integer("version"),
-            timestamp_with_time_zone("created_at"),
-            timestamp_with_time_zone("updated_at"),
-            json("external_ids"),
-            json("sources"),
-            text_null("notes"),
+        let mut columns = common_columns();
+        columns.extend([
             uuid("project_id"),
             uuid_null("funder_id"),
             string_null("scheme"),
@@ -50,28 +36,8 @@ impl MigrationTrait for Migration {
             uuid_null("receiver_id"),
             double_null("share"),
             string_null("aid_type"),
-        ];
-        let names: Vec<String> = columns
-            .iter()
-            .map(|column| format!("\"{}\"", column.get_column_name()))
-            .collect();
-        let names = names.join(", ");
-        let mut table = Table::create();
-        table.table("fundings_new");
-        for mut column in columns {
-            table.col(&mut column);
-        }
-        manager.create_table(table.take()).await?;
-        db.execute_unprepared(&format!(
-            r#"INSERT INTO "fundings_new" ({names}) SELECT {names} FROM "fundings""#
-        ))
-        .await?;
-        manager
-            .drop_table(Table::drop().table("fundings").take())
-            .await?;
-        manager
-            .rename_table(Table::rename().table("fundings_new", "fundings").take())
-            .await
+        ]);
+        make_optional(manager, "fundings", columns, &["funder_id"]).await
     }
 
     async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {

@@ -11,91 +11,12 @@
 //! Every project's `results` changes (from text or null to a list), so each project gets a new version
 //! and a change in the feed. Fundings and indicators only gain empty fields: they say nothing new and
 //! keep their versions.
+use crate::{add_columns, common_columns, make_optional, new_versions};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
-
-use crate::new_versions;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn common_columns() -> Vec<ColumnDef> {
-    vec![
-        pk_uuid("id"),
-        integer("version"),
-        timestamp_with_time_zone("created_at"),
-        timestamp_with_time_zone("updated_at"),
-        json("external_ids"),
-        json("sources"),
-        text_null("notes"),
-    ]
-}
-
-/// Makes `nullable` columns of `table` optional. PostgreSQL drops the NOT NULL; SQLite cannot, so the
-/// table is built again from `columns` (its complete new definition) with the same rows.
-async fn make_optional(
-    manager: &SchemaManager<'_>,
-    table: &str,
-    columns: Vec<ColumnDef>,
-    nullable: &[&str],
-) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    if db.get_database_backend() == DbBackend::Postgres {
-        for column in nullable {
-            db.execute_unprepared(&format!(
-                r#"ALTER TABLE "{table}" ALTER COLUMN "{column}" DROP NOT NULL"#
-            ))
-            .await?;
-        }
-        return Ok(());
-    }
-    let names: Vec<String> = columns
-        .iter()
-        .map(|column| format!("\"{}\"", column.get_column_name()))
-        .collect();
-    let names = names.join(", ");
-    let rebuilt = format!("{table}_new");
-    let mut create = Table::create();
-    create.table(Alias::new(rebuilt.as_str()));
-    for mut column in columns {
-        create.col(&mut column);
-    }
-    manager.create_table(create.take()).await?;
-    db.execute_unprepared(&format!(
-        r#"INSERT INTO "{rebuilt}" ({names}) SELECT {names} FROM "{table}""#
-    ))
-    .await?;
-    manager
-        .drop_table(Table::drop().table(Alias::new(table)).take())
-        .await?;
-    manager
-        .rename_table(
-            Table::rename()
-                .table(Alias::new(rebuilt), Alias::new(table))
-                .take(),
-        )
-        .await
-}
-
-async fn add_columns(
-    manager: &SchemaManager<'_>,
-    table: &str,
-    columns: Vec<ColumnDef>,
-) -> Result<(), DbErr> {
-    // One column at a time: SQLite adds one per statement.
-    for column in columns {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Alias::new(table))
-                    .add_column(column)
-                    .take(),
-            )
-            .await?;
-    }
-    Ok(())
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::add_columns;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -14,16 +16,15 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column at a time: SQLite adds one per statement.
-        for column in [
-            string_null("admin_level").take(),
-            uuid_null("parent_id").take(),
-        ] {
-            manager
-                .alter_table(Table::alter().table("cities").add_column(column).take())
-                .await?;
-        }
-        Ok(())
+        add_columns(
+            manager,
+            "cities",
+            vec![
+                string_null("admin_level").take(),
+                uuid_null("parent_id").take(),
+            ],
+        )
+        .await
     }
 
     async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {

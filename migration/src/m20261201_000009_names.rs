@@ -8,6 +8,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::add_columns;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -18,20 +20,27 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column at a time: SQLite adds one per statement.
-        for (table, column) in [
-            ("cities", json("names").default("{}").take()),
-            ("cities", json("aliases").default("[]").take()),
-            ("organizations", uuid_null("parent_id").take()),
-            ("organizations", string_null("founded").take()),
-            ("organizations", json("former_names").default("[]").take()),
-            ("organizations", json("names").default("{}").take()),
-            ("organizations", json("aliases").default("[]").take()),
-        ] {
-            manager
-                .alter_table(Table::alter().table(table).add_column(column).take())
-                .await?;
-        }
+        add_columns(
+            manager,
+            "cities",
+            vec![
+                json("names").default("{}").take(),
+                json("aliases").default("[]").take(),
+            ],
+        )
+        .await?;
+        add_columns(
+            manager,
+            "organizations",
+            vec![
+                uuid_null("parent_id").take(),
+                string_null("founded").take(),
+                json("former_names").default("[]").take(),
+                json("names").default("{}").take(),
+                json("aliases").default("[]").take(),
+            ],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()

@@ -7,6 +7,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::add_columns;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -17,25 +19,44 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column at a time: SQLite adds one per statement.
-        for (table, column) in [
-            ("partnerships", json("history").default("[]").take()),
-            ("projects", json("titles").default("{}").take()),
-            ("agreements", json("titles").default("{}").take()),
-            ("agreements", json("city_ids").default("[]").take()),
-            ("agreements", json("project_ids").default("[]").take()),
-            ("agreements", uuid_null("renews_id").take()),
-            ("agreements", json_null("term").take()),
-            ("exchanges", json("city_ids").default("[]").take()),
-            ("exchanges", string_null("participants_unit").take()),
-            ("exchanges", json("breakdown").default("[]").take()),
-            ("exchanges", string_null("status").take()),
-            ("projects", json("sites").default("[]").take()),
-        ] {
-            manager
-                .alter_table(Table::alter().table(table).add_column(column).take())
-                .await?;
-        }
+        add_columns(
+            manager,
+            "partnerships",
+            vec![json("history").default("[]").take()],
+        )
+        .await?;
+        add_columns(
+            manager,
+            "projects",
+            vec![
+                json("titles").default("{}").take(),
+                json("sites").default("[]").take(),
+            ],
+        )
+        .await?;
+        add_columns(
+            manager,
+            "agreements",
+            vec![
+                json("titles").default("{}").take(),
+                json("city_ids").default("[]").take(),
+                json("project_ids").default("[]").take(),
+                uuid_null("renews_id").take(),
+                json_null("term").take(),
+            ],
+        )
+        .await?;
+        add_columns(
+            manager,
+            "exchanges",
+            vec![
+                json("city_ids").default("[]").take(),
+                string_null("participants_unit").take(),
+                json("breakdown").default("[]").take(),
+                string_null("status").take(),
+            ],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()

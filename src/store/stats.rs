@@ -97,6 +97,13 @@ fn project_in_sector(project: SimpleExpr, sector: Sector) -> SimpleExpr {
     )
 }
 
+/// Whether an exchange's `participants` counts people (the unit when none is given).
+fn counts_people(unit: SimpleExpr) -> Cond {
+    Cond::any()
+        .add(unit.clone().is_null())
+        .add(unit.eq("people"))
+}
+
 fn year_range(year: SimpleExpr, from: Option<u16>, to: Option<u16>) -> Cond {
     Cond::all()
         .add_option(from.map(|from| year.clone().gte(format!("{from:04}"))))
@@ -152,6 +159,75 @@ fn join_project_places(
     }
 }
 
+/// A record a row is grouped by: its table, the alias it is joined as, the column that names it, and the
+/// output columns of its id and name.
+struct Named {
+    table: &'static str,
+    alias: &'static str,
+    label: &'static str,
+    id_column: &'static str,
+    label_column: &'static str,
+}
+
+const PARTNERSHIP: Named = Named {
+    table: "partnerships",
+    alias: "pa",
+    label: "title",
+    id_column: "partnership_id",
+    label_column: "partnership_title",
+};
+const FUNDER: Named = Named {
+    table: "organizations",
+    alias: "o",
+    label: "name",
+    id_column: "funder_id",
+    label_column: "funder_name",
+};
+const RECEIVER: Named = Named {
+    table: "organizations",
+    alias: "ro",
+    label: "name",
+    id_column: "receiver_id",
+    label_column: "receiver_name",
+};
+const ORGANIZATION: Named = Named {
+    table: "organizations",
+    alias: "o",
+    label: "name",
+    id_column: "organization_id",
+    label_column: "organization_name",
+};
+const PROJECT: Named = Named {
+    table: "projects",
+    alias: "p",
+    label: "title",
+    id_column: "project_id",
+    label_column: "project_title",
+};
+
+/// Groups by the record `id` names: its id, and its name from a left join, so rows that name none keep a
+/// null group.
+fn group_named(
+    select: &mut SelectStatement,
+    groups: &mut Vec<Column>,
+    id: SimpleExpr,
+    named: &Named,
+) {
+    let alias = Alias::new(named.alias);
+    select.join_as(
+        JoinType::LeftJoin,
+        named.table,
+        alias.clone(),
+        Expr::col((alias, Alias::new("id"))).eq(id.clone()),
+    );
+    groups.push(column(named.id_column, id, Kind::Id));
+    groups.push(column(
+        named.label_column,
+        col(named.alias, named.label),
+        Kind::Text,
+    ));
+}
+
 /// The grouping keys fundings and projects share: they group the project.
 #[derive(Clone, Copy)]
 enum ProjectKey {
@@ -181,18 +257,7 @@ fn group_project(select: &mut SelectStatement, key: ProjectKey, groups: &mut Vec
             groups.push(column("city_name", col("c", "name"), Kind::Text));
         }
         ProjectKey::Partnership => {
-            select.join_as(
-                JoinType::LeftJoin,
-                "partnerships",
-                "pa",
-                Expr::col(("pa", "id")).equals(("p", "partnership_id")),
-            );
-            groups.push(column(
-                "partnership_id",
-                col("p", "partnership_id"),
-                Kind::Id,
-            ));
-            groups.push(column("partnership_title", col("pa", "title"), Kind::Text));
+            group_named(select, groups, col("p", "partnership_id"), &PARTNERSHIP)
         }
         ProjectKey::PolicyMarker => {
             select.join_as(
@@ -308,14 +373,7 @@ impl Store {
                     groups.push(column("year", year_of("f", "start"), Kind::Year))
                 }
                 FundingGroup::Funder => {
-                    select.join_as(
-                        JoinType::LeftJoin,
-                        "organizations",
-                        "o",
-                        Expr::col(("o", "id")).equals(("f", "funder_id")),
-                    );
-                    groups.push(column("funder_id", col("f", "funder_id"), Kind::Id));
-                    groups.push(column("funder_name", col("o", "name"), Kind::Text));
+                    group_named(&mut select, &mut groups, col("f", "funder_id"), &FUNDER)
                 }
                 FundingGroup::Country => groups.push(column(
                     "country",
@@ -331,14 +389,7 @@ impl Store {
                     groups.push(column("instrument", col("f", "instrument"), Kind::Text))
                 }
                 FundingGroup::Partnership => {
-                    select.join_as(
-                        JoinType::LeftJoin,
-                        "partnerships",
-                        "pa",
-                        Expr::col(("pa", "id")).eq(partnership.clone()),
-                    );
-                    groups.push(column("partnership_id", partnership.clone(), Kind::Id));
-                    groups.push(column("partnership_title", col("pa", "title"), Kind::Text));
+                    group_named(&mut select, &mut groups, partnership.clone(), &PARTNERSHIP)
                 }
                 FundingGroup::PolicyMarker => {
                     group_project(&mut select, ProjectKey::PolicyMarker, &mut groups)
@@ -347,14 +398,7 @@ impl Store {
                     group_project(&mut select, ProjectKey::SdgTarget, &mut groups)
                 }
                 FundingGroup::Receiver => {
-                    select.join_as(
-                        JoinType::LeftJoin,
-                        "organizations",
-                        "ro",
-                        Expr::col(("ro", "id")).equals(("f", "receiver_id")),
-                    );
-                    groups.push(column("receiver_id", col("f", "receiver_id"), Kind::Id));
-                    groups.push(column("receiver_name", col("ro", "name"), Kind::Text));
+                    group_named(&mut select, &mut groups, col("f", "receiver_id"), &RECEIVER)
                 }
                 FundingGroup::AidType => {
                     groups.push(column("aid_type", col("f", "aid_type"), Kind::Text))
@@ -486,14 +530,7 @@ impl Store {
                     continue;
                 }
                 ExchangeGroup::Partnership => {
-                    select.join_as(
-                        JoinType::LeftJoin,
-                        "partnerships",
-                        "pa",
-                        Expr::col(("pa", "id")).eq(partnership.clone()),
-                    );
-                    groups.push(column("partnership_id", partnership.clone(), Kind::Id));
-                    groups.push(column("partnership_title", col("pa", "title"), Kind::Text));
+                    group_named(&mut select, &mut groups, partnership.clone(), &PARTNERSHIP);
                     continue;
                 }
                 ExchangeGroup::FromCountry => ("fc", "from_city_id", "from_country"),
@@ -557,9 +594,7 @@ impl Store {
         // Only counts of people add up; an exchange counted in organizations or cities has no number of
         // people.
         let people: SimpleExpr = Expr::case(
-            Cond::any()
-                .add(col("e", "participants_unit").is_null())
-                .add(col("e", "participants_unit").eq("people")),
+            counts_people(col("e", "participants_unit")),
             col("e", "participants"),
         )
         .into();
@@ -685,18 +720,12 @@ impl Store {
                     partition.push(r#""i"."city_id""#);
                 }
                 IndicatorGroup::Organization => {
-                    inner.join_as(
-                        JoinType::LeftJoin,
-                        "organizations",
-                        "o",
-                        Expr::col(("o", "id")).equals(("i", "organization_id")),
-                    );
-                    groups.push(column(
-                        "organization_id",
+                    group_named(
+                        &mut inner,
+                        &mut groups,
                         col("i", "organization_id"),
-                        Kind::Id,
-                    ));
-                    groups.push(column("organization_name", col("o", "name"), Kind::Text));
+                        &ORGANIZATION,
+                    );
                     partition.push(r#""i"."organization_id""#);
                 }
                 IndicatorGroup::Country => {
@@ -704,18 +733,12 @@ impl Store {
                     partition.push(COUNTRY_SQL);
                 }
                 IndicatorGroup::Partnership => {
-                    inner.join_as(
-                        JoinType::LeftJoin,
-                        "partnerships",
-                        "pa",
-                        Expr::col(("pa", "id")).equals(("i", "partnership_id")),
-                    );
-                    groups.push(column(
-                        "partnership_id",
+                    group_named(
+                        &mut inner,
+                        &mut groups,
                         col("i", "partnership_id"),
-                        Kind::Id,
-                    ));
-                    groups.push(column("partnership_title", col("pa", "title"), Kind::Text));
+                        &PARTNERSHIP,
+                    );
                     partition.push(r#""i"."partnership_id""#);
                 }
                 IndicatorGroup::Year => {
@@ -723,14 +746,7 @@ impl Store {
                     partition.push(r#"SUBSTR("i"."period", 1, 4)"#);
                 }
                 IndicatorGroup::Project => {
-                    inner.join_as(
-                        JoinType::LeftJoin,
-                        "projects",
-                        "p",
-                        Expr::col(("p", "id")).equals(("i", "project_id")),
-                    );
-                    groups.push(column("project_id", col("i", "project_id"), Kind::Id));
-                    groups.push(column("project_title", col("p", "title"), Kind::Text));
+                    group_named(&mut inner, &mut groups, col("i", "project_id"), &PROJECT);
                     partition.push(r#""i"."project_id""#);
                 }
             }
@@ -810,11 +826,7 @@ impl Store {
                 .expr_as(sum(Expr::col("participants")), "n")
                 .from("exchanges")
                 .and_where(Expr::col("kind").is_in(kinds.iter().copied()))
-                .cond_where(
-                    Cond::any()
-                        .add(Expr::col("participants_unit").is_null())
-                        .add(Expr::col("participants_unit").eq("people")),
-                )
+                .cond_where(counts_people(Expr::col("participants_unit")))
                 .take()
         };
         let statements = [
