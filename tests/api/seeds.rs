@@ -111,6 +111,16 @@ on_both_engines! {
             let ids: Vec<&str> = found.iter().map(|c| c["id"].as_str().unwrap()).collect();
             assert!(ids.contains(&seed_id(ResourceKind::City, key).to_string().as_str()), "q={q}: {ids:?}");
         }
+        // Every seeded place is on the map but the five no packaged gazetteer holds (seeds/README.md).
+        let geo = [("Accept", "application/geo+json")];
+        let map = app.request(awc::http::Method::GET, "/v1/cities?limit=500", None, &geo).await;
+        let mut unmapped: Vec<String> = map.body["features"].as_array().unwrap().iter()
+            .filter(|feature| feature["geometry"].is_null())
+            .map(|feature| feature["properties"]["name"].as_str().unwrap().to_owned())
+            .collect();
+        unmapped.sort();
+        assert_eq!(unmapped, ["Masan", "Moji", "Nam Định", "Tiền Giang", "Wakamatsu"]);
+        assert_eq!(map.body["features"].as_array().unwrap().len(), expected["city"]);
         // Every source names a document record.
         let documents = app.list_all("/v1/documents").await;
         assert_eq!(documents.len(), 5);
