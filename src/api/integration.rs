@@ -156,7 +156,7 @@ pub async fn import(
                 Line::TooLong => importer.refuse_line(
                     line,
                     format!("is longer than {max_line} bytes (INTERCITY_MAX_BODY_BYTES), the limit for one record"),
-                ),
+                ).await?,
             }
             if line.is_multiple_of(PROGRESS_EVERY) {
                 tracing::info!(lines = line, "import progress");
@@ -170,7 +170,7 @@ pub async fn import(
         return Err(error);
     }
 
-    let report = importer.report().clone();
+    let report = importer.report().await?.clone();
     let response = StoredResponse {
         status: 200,
         location: None,

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, Query, SimpleExpr};
+use sea_orm::Value as SeaValue;
 use sea_orm::{
     ActiveModelTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, SqlErr,
@@ -233,7 +234,7 @@ pub(crate) fn record_of<R: Resource>(model: &R::Model) -> Result<Record<R::Body>
     record_of_row::<R>(row_of::<R>(model)?)
 }
 
-fn row_for<R: Resource>(meta: &Meta, body: &R::Body) -> Map<String, Value> {
+pub(crate) fn row_for<R: Resource>(meta: &Meta, body: &R::Body) -> Map<String, Value> {
     let mut row = match serde_json::to_value(body) {
         Ok(Value::Object(row)) => row,
         _ => Map::new(),
@@ -494,7 +495,13 @@ async fn write_body<R: Resource>(
     } else {
         "create"
     };
-    append_change(txn, kind, id, op, meta.version, actor).await?;
+    let change = Change {
+        kind,
+        id,
+        op,
+        version: meta.version,
+    };
+    append_changes(txn, &[change], actor).await?;
     Ok(WriteOutcome {
         record: record_of_row::<R>(row)?,
         created: existing.is_none(),
@@ -531,7 +538,13 @@ pub(crate) async fn delete_in<R: Resource>(
         .and_where(Expr::col("id").eq(id))
         .take();
     txn.execute(&unregister).await?;
-    append_change(txn, kind, id, "delete", version + 1, actor).await?;
+    let change = Change {
+        kind,
+        id,
+        op: "delete",
+        version: version + 1,
+    };
+    append_changes(txn, &[change], actor).await?;
     Ok(())
 }
 
@@ -720,18 +733,54 @@ async fn write_indexes<B: Body>(
     if existed {
         clear_indexes(txn, kind, id).await?;
     }
-    let references: BTreeSet<(&'static str, Uuid, ResourceKind)> = body
-        .all_references()
-        .into_iter()
-        .map(|r| (r.field, r.id, r.target))
-        .collect();
-    if !references.is_empty() {
+    let mut rows = IndexRows::default();
+    rows.add(kind, id, body);
+    rows.insert(txn).await
+}
+
+/// Most values one statement binds: below SQLite's limit (32,766) and PostgreSQL's (65,535).
+pub(crate) const MAX_BOUND_VALUES: usize = 16_000;
+
+/// Inserts `rows` into `table` with as few multi-row statements as the bound-value limit allows.
+pub(crate) async fn insert_rows<const N: usize>(
+    txn: &DatabaseTransaction,
+    table: &str,
+    columns: [&str; N],
+    rows: &[[SeaValue; N]],
+) -> Result<(), DbErr> {
+    for chunk in rows.chunks(MAX_BOUND_VALUES / N) {
         let mut insert = Query::insert()
-            .into_table("refs")
-            .columns(["from_id", "field", "to_id", "from_resource", "to_resource"])
+            .into_table(table.to_owned())
+            .columns(columns.map(str::to_owned))
             .take();
+        for row in chunk {
+            insert.values_panic(row.iter().cloned().map(SimpleExpr::from));
+        }
+        txn.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// The index rows of a set of records (references, external ids, sectors, search terms, tags),
+/// written with a few multi-row statements.
+#[derive(Default)]
+pub(crate) struct IndexRows {
+    refs: Vec<[SeaValue; 5]>,
+    external_ids: Vec<[SeaValue; 4]>,
+    sectors: Vec<[SeaValue; 2]>,
+    terms: Vec<[SeaValue; 3]>,
+    tags: Vec<[SeaValue; 4]>,
+}
+
+impl IndexRows {
+    pub(crate) fn add<B: Body>(&mut self, kind: ResourceKind, id: Uuid, body: &B) {
+        let references: BTreeSet<(&'static str, Uuid, ResourceKind)> = body
+            .all_references()
+            .into_iter()
+            .map(|r| (r.field, r.id, r.target))
+            .collect();
         for (field, to_id, target) in references {
-            insert.values_panic([
+            self.refs.push([
                 id.into(),
                 field.into(),
                 to_id.into(),
@@ -739,92 +788,114 @@ async fn write_indexes<B: Body>(
                 target.name().into(),
             ]);
         }
-        txn.execute(&insert).await?;
-    }
-    if !body.external_ids().0.is_empty() {
-        let mut insert = Query::insert()
-            .into_table("external_ids")
-            .columns(["resource", "system", "value", "record_id"])
-            .take();
         for (system, value) in &body.external_ids().0 {
-            insert.values_panic([
+            self.external_ids.push([
                 kind.name().into(),
                 system.as_str().into(),
                 value.as_str().into(),
                 id.into(),
             ]);
         }
-        txn.execute(&insert).await?;
-    }
-    let sectors = body.sectors();
-    if !sectors.is_empty() {
-        let mut insert = Query::insert()
-            .into_table("project_sectors")
-            .columns(["project_id", "sector"])
-            .take();
-        for sector in sectors {
-            insert.values_panic([id.into(), sector.code().into()]);
+        for sector in body.sectors() {
+            self.sectors.push([id.into(), sector.code().into()]);
         }
-        txn.execute(&insert).await?;
-    }
-    if let Some(insert) = search_terms_insert(kind, id, body) {
-        txn.execute(&insert).await?;
-    }
-    let tags = body.tags();
-    if !tags.is_empty() {
-        let mut insert = Query::insert()
-            .into_table("project_tags")
-            .columns(["project_id", "vocabulary", "code", "significance"])
-            .take();
-        for tag in tags {
-            insert.values_panic([
+        self.add_terms(kind, id, body);
+        for tag in body.tags() {
+            self.tags.push([
                 id.into(),
                 tag.vocabulary.name().into(),
                 tag.code.into(),
                 tag.significance.map(i16::from).into(),
             ]);
         }
-        txn.execute(&insert).await?;
     }
-    Ok(())
+
+    /// The search index's rows alone: each distinct folded text `q` finds the record by.
+    fn add_terms<B: Body>(&mut self, kind: ResourceKind, id: Uuid, body: &B) {
+        let terms: BTreeSet<String> = body
+            .search_texts()
+            .into_iter()
+            .map(fold)
+            .filter(|term| !term.is_empty())
+            .collect();
+        for term in terms {
+            self.terms
+                .push([id.into(), kind.name().into(), term.into()]);
+        }
+    }
+
+    pub(crate) async fn insert(self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
+        let refs = ["from_id", "field", "to_id", "from_resource", "to_resource"];
+        insert_rows(txn, "refs", refs, &self.refs).await?;
+        let external_ids = ["resource", "system", "value", "record_id"];
+        insert_rows(txn, "external_ids", external_ids, &self.external_ids).await?;
+        insert_rows(
+            txn,
+            "project_sectors",
+            ["project_id", "sector"],
+            &self.sectors,
+        )
+        .await?;
+        let terms = ["record_id", "resource", "term"];
+        insert_rows(txn, "search_terms", terms, &self.terms).await?;
+        let tags = ["project_id", "vocabulary", "code", "significance"];
+        insert_rows(txn, "project_tags", tags, &self.tags).await
+    }
 }
 
-async fn append_change(
+/// One entry of the change feed, before it is numbered.
+pub(crate) struct Change {
+    pub kind: ResourceKind,
+    pub id: Uuid,
+    pub op: &'static str,
+    pub version: i32,
+}
+
+/// Appends `changes` to the feed in order, numbered after its last entry.
+pub(crate) async fn append_changes(
     txn: &DatabaseTransaction,
-    kind: ResourceKind,
-    id: Uuid,
-    op: &str,
-    version: i32,
+    changes: &[Change],
     actor: Option<&str>,
 ) -> Result<(), DbErr> {
+    if changes.is_empty() {
+        return Ok(());
+    }
     // Numbered under the writers' lock (`begin_write`), held until commit: numbers have no gaps, become
     // visible in order, and a transaction that rolls back never took one that others can see.
-    let numbered = Query::select()
-        .expr(Expr::cust(r#"COALESCE(MAX("seq"), 0) + 1"#))
-        .expr(Expr::val(kind.name()))
-        .expr(Expr::val(id))
-        .expr(Expr::val(op))
-        .expr(Expr::val(version))
-        .expr(Expr::val(Utc::now().trunc_subsecs(6)))
-        .expr(Expr::val(actor.map(str::to_owned)))
+    let last = Query::select()
+        .expr(Expr::cust(r#"COALESCE(MAX("seq"), 0)"#))
         .from("changes")
         .take();
-    let insert = Query::insert()
-        .into_table("changes")
-        .columns([
-            "seq",
-            "resource",
-            "record_id",
-            "op",
-            "version",
-            "at",
-            "actor",
-        ])
-        .select_from(numbered)
-        .map_err(|error| DbErr::Custom(error.to_string()))?
-        .take();
-    txn.execute(&insert).await?;
-    Ok(())
+    let last: i64 = match txn.query_one(&last).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    let at = Utc::now().trunc_subsecs(6);
+    let rows: Vec<[SeaValue; 7]> = changes
+        .iter()
+        .zip(last + 1..)
+        .map(|(change, seq)| {
+            [
+                seq.into(),
+                change.kind.name().into(),
+                change.id.into(),
+                change.op.into(),
+                change.version.into(),
+                at.into(),
+                actor.map(str::to_owned).into(),
+            ]
+        })
+        .collect();
+    let columns = [
+        "seq",
+        "resource",
+        "record_id",
+        "op",
+        "version",
+        "at",
+        "actor",
+    ];
+    insert_rows(txn, "changes", columns, &rows).await
 }
 
 impl Store {
@@ -882,31 +953,6 @@ impl Store {
     }
 }
 
-/// The rows of the search index for a record: each distinct folded text `q` finds it by.
-fn search_terms_insert<B: Body>(
-    kind: ResourceKind,
-    id: Uuid,
-    body: &B,
-) -> Option<sea_orm::sea_query::InsertStatement> {
-    let terms: BTreeSet<String> = body
-        .search_texts()
-        .into_iter()
-        .map(fold)
-        .filter(|term| !term.is_empty())
-        .collect();
-    if terms.is_empty() {
-        return None;
-    }
-    let mut insert = Query::insert()
-        .into_table("search_terms")
-        .columns(["record_id", "resource", "term"])
-        .take();
-    for term in terms {
-        insert.values_panic([id.into(), kind.name().into(), term.into()]);
-    }
-    Some(insert)
-}
-
 /// The version of the search index's folding: when it differs from the stored one, `Store::open`
 /// builds the index again from the records.
 pub const SEARCH_INDEX_VERSION: i32 = 1;
@@ -927,12 +973,12 @@ async fn reindex_kind<R: Resource>(txn: &DatabaseTransaction) -> Result<(), Stor
             return Ok(());
         };
         after = Some(record_of::<R>(last)?.meta.id);
+        let mut rows = IndexRows::default();
         for model in &models {
             let record = record_of::<R>(model)?;
-            if let Some(insert) = search_terms_insert(kind, record.meta.id, &record.data) {
-                txn.execute(&insert).await?;
-            }
+            rows.add_terms(kind, record.meta.id, &record.data);
         }
+        rows.insert(txn).await?;
     }
 }
 

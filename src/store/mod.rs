@@ -4,6 +4,7 @@
 mod crud;
 mod cursor;
 mod fault;
+mod import;
 mod keys;
 mod resources;
 mod stats;
@@ -25,14 +26,12 @@ pub(crate) use crud::put_in;
 pub use crud::{ListPage, ListRequest, Precondition, WriteOutcome};
 use fault::classify;
 pub use fault::Fault;
+pub use import::{ImportRefused, Importer};
 pub use keys::{KeyCheck, KeyRef};
 pub use resources::*;
 pub(crate) use resources::{dispatch_resource, with_resource};
 pub use stats::{Headline, Table};
-pub use transfer::{
-    check_same_request, ExportItem, IdempotencyKey, Idempotent, ImportRefused, Importer,
-    StoredResponse,
-};
+pub use transfer::{check_same_request, ExportItem, IdempotencyKey, Idempotent, StoredResponse};
 
 /// Why a store operation did not happen.
 #[derive(Debug, thiserror::Error)]

@@ -1,8 +1,6 @@
 //! Integration with partner databases: the change feed, idempotent writes, bulk import in one
 //! transaction, and export from one snapshot.
 
-use std::sync::Arc;
-
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{
@@ -11,16 +9,13 @@ use sea_orm::{
 };
 use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::{mpsc, OwnedMutexGuard};
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::crud::{delete_in, find_external_id, put_in, record_of};
+use super::crud::record_of;
 use super::resources::{with_resource, Resource};
 use super::{Store, StoreError};
 use crate::domain::*;
-
-/// Longest list of refused lines an import answers with.
-const MAX_LINE_ERRORS: usize = 1000;
 
 /// A response kept for an `Idempotency-Key`.
 #[derive(Clone, Debug, PartialEq)]
@@ -117,20 +112,6 @@ impl Store {
         .await
     }
 
-    /// Starts an import: everything it applies is one transaction, committed by `finish` only if no
-    /// line was refused.
-    pub async fn begin_import(&self, actor: Option<&str>) -> Result<Importer, DbErr> {
-        let guard = Arc::clone(&self.write_lock).lock_owned().await;
-        Ok(Importer {
-            txn: super::begin_write(&self.db).await?,
-            _guard: guard,
-            actor: actor.map(str::to_owned),
-            report: ImportReport::default(),
-            errors: Vec::new(),
-            refused: 0,
-        })
-    }
-
     /// Streams every record (or every record of `only`) as NDJSON import lines, from one snapshot, in an
     /// order `/v1/import` accepts: resources in dependency order, programmes before their phases. The
     /// snapshot is taken before this returns, so a database that cannot be read fails here, before
@@ -178,7 +159,7 @@ async fn export_from(
 }
 
 /// The live response kept for `key`, with the hash of the request that made it.
-async fn kept_response(
+pub(crate) async fn kept_response(
     txn: &DatabaseTransaction,
     key: &IdempotencyKey,
 ) -> Result<Option<(String, StoredResponse)>, StoreError> {
@@ -229,7 +210,7 @@ pub fn check_same_request(
     }
 }
 
-async fn insert_kept(
+pub(crate) async fn insert_kept(
     txn: &DatabaseTransaction,
     key: &IdempotencyKey,
     response: &StoredResponse,
@@ -256,230 +237,6 @@ async fn insert_kept(
         ])
         .take();
     txn.execute(&insert).await.map(|_| ())
-}
-
-/// An import in progress.
-pub struct Importer {
-    txn: DatabaseTransaction,
-    _guard: OwnedMutexGuard<()>,
-    actor: Option<String>,
-    report: ImportReport,
-    errors: Vec<LineError>,
-    refused: u64,
-}
-
-impl Importer {
-    /// Applies one line; a line that breaks a rule is recorded (and the import will not commit), a
-    /// database failure ends the import.
-    pub async fn apply(&mut self, line: u64, text: &[u8]) -> Result<(), DbErr> {
-        match serde_json::from_slice::<Value>(text) {
-            Ok(value) => self.apply_value(line, value).await,
-            Err(error) => {
-                self.report.lines += 1;
-                self.refuse(
-                    line,
-                    vec![FieldError::new("", format!("is not JSON: {error}"))],
-                );
-                Ok(())
-            }
-        }
-    }
-
-    /// Refuses a line that could not be read at all.
-    pub fn refuse_line(&mut self, line: u64, message: String) {
-        self.report.lines += 1;
-        self.refuse(line, vec![FieldError::new("", message)]);
-    }
-
-    /// The live response kept for `key`, read in the import's own transaction (and so in its turn).
-    pub async fn kept(
-        &self,
-        key: &IdempotencyKey,
-    ) -> Result<Option<(String, StoredResponse)>, StoreError> {
-        kept_response(&self.txn, key).await
-    }
-
-    fn refuse(&mut self, line: u64, errors: Vec<FieldError>) {
-        self.refused += 1;
-        for error in errors {
-            if self.errors.len() < MAX_LINE_ERRORS {
-                self.errors.push(LineError {
-                    line,
-                    field: error.field,
-                    message: error.message,
-                });
-            }
-        }
-    }
-
-    /// `apply` for a line already read as JSON (an item of a JSON array).
-    pub async fn apply_value(&mut self, line: u64, value: Value) -> Result<(), DbErr> {
-        self.report.lines += 1;
-        let parsed = parse_value::<ImportLine>(value).map_err(|error| vec![error]);
-        let outcome = match parsed {
-            Ok(line) => self.apply_line(line).await?,
-            Err(errors) => Err(errors),
-        };
-        if let Err(errors) = outcome {
-            self.refuse(line, errors);
-        }
-        Ok(())
-    }
-
-    /// What the import has done so far.
-    pub fn report(&self) -> &ImportReport {
-        &self.report
-    }
-
-    /// Whether every line so far applied.
-    pub fn is_clean(&self) -> bool {
-        self.refused == 0
-    }
-
-    /// Keeps `response` for an `Idempotency-Key`, in the import's own transaction.
-    pub async fn keep_response(
-        &self,
-        key: &IdempotencyKey,
-        response: &StoredResponse,
-    ) -> Result<(), DbErr> {
-        insert_kept(&self.txn, key, response).await
-    }
-
-    async fn apply_line(&mut self, line: ImportLine) -> Result<Result<(), Vec<FieldError>>, DbErr> {
-        let actor = self.actor.clone();
-        let result = with_resource!(
-            line.resource,
-            import_one(&self.txn, line.op, line.data, actor.as_deref()).await
-        );
-        match result {
-            Ok(Applied::Created) => self.report.created += 1,
-            Ok(Applied::Updated) => self.report.updated += 1,
-            Ok(Applied::Unchanged) => self.report.unchanged += 1,
-            Ok(Applied::Deleted) => self.report.deleted += 1,
-            Err(StoreError::Database(error)) => return Err(error),
-            Err(error) => return Ok(Err(line_errors(error))),
-        }
-        Ok(Ok(()))
-    }
-
-    /// Commits when every line applied; otherwise rolls back and returns every refused line.
-    pub async fn finish(self) -> Result<Result<ImportReport, ImportRefused>, DbErr> {
-        if self.refused == 0 {
-            self.txn.commit().await?;
-            Ok(Ok(self.report))
-        } else {
-            self.txn.rollback().await?;
-            Ok(Err(ImportRefused {
-                lines: self.report.lines,
-                refused: self.refused,
-                errors: self.errors,
-            }))
-        }
-    }
-
-    /// Gives up: nothing is written.
-    pub async fn abandon(self) -> Result<(), DbErr> {
-        self.txn.rollback().await
-    }
-}
-
-/// Why an import wrote nothing.
-#[derive(Debug)]
-pub struct ImportRefused {
-    pub lines: u64,
-    pub refused: u64,
-    /// The first 1,000 errors.
-    pub errors: Vec<LineError>,
-}
-
-enum Applied {
-    Created,
-    Updated,
-    Unchanged,
-    Deleted,
-}
-
-/// The errors of a refused line, as pointers into the line.
-fn line_errors(error: StoreError) -> Vec<FieldError> {
-    let at = |errors: Vec<FieldError>| {
-        errors
-            .into_iter()
-            .map(|e| FieldError::new(format!("/data{}", e.field), e.message))
-            .collect()
-    };
-    match error {
-        StoreError::Invalid(errors) | StoreError::Conflict(errors) => at(errors),
-        StoreError::NotFound(kind) => vec![FieldError::new(
-            "/data/id",
-            format!("no {kind} has this id"),
-        )],
-        StoreError::Referenced(referrers) => vec![FieldError::new(
-            "/data/id",
-            format!(
-                "is referenced by {}",
-                referrers
-                    .iter()
-                    .map(|r| format!("{} {} ({})", r.resource, r.id, r.field))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )],
-        other => vec![FieldError::new("", other.to_string())],
-    }
-}
-
-async fn import_one<R: Resource>(
-    txn: &DatabaseTransaction,
-    op: ImportOp,
-    data: Value,
-    actor: Option<&str>,
-) -> Result<Applied, StoreError> {
-    let invalid =
-        |field: &str, message: &str| StoreError::Invalid(vec![FieldError::new(field, message)]);
-    let Value::Object(mut data) = data else {
-        return Err(StoreError::Invalid(vec![FieldError::new(
-            "",
-            "must be an object",
-        )]));
-    };
-    let id = match data.remove("id") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(
-            text.parse::<Uuid>()
-                .map_err(|_| invalid("/id", "is not a UUID"))?,
-        ),
-        Some(_) => return Err(invalid("/id", "is not a UUID")),
-    };
-    match op {
-        ImportOp::Delete => {
-            let id = id.ok_or_else(|| invalid("/id", "a delete needs the record's id"))?;
-            delete_in::<R>(txn, id, None, actor).await?;
-            Ok(Applied::Deleted)
-        }
-        ImportOp::Upsert => {
-            let body: R::Body = parse_value(Value::Object(data))
-                .map_err(|error| StoreError::Invalid(vec![error]))?;
-            let id = match id {
-                Some(id) => id,
-                None => {
-                    let first = body.external_ids().0.iter().next();
-                    let found = match first {
-                        Some((system, value)) => {
-                            find_external_id(txn, R::Body::KIND, system, value).await?
-                        }
-                        None => None,
-                    };
-                    found.unwrap_or_else(Uuid::now_v7)
-                }
-            };
-            let outcome = put_in::<R>(txn, id, body, None, actor).await?;
-            Ok(match (outcome.created, outcome.changed) {
-                (true, _) => Applied::Created,
-                (false, true) => Applied::Updated,
-                (false, false) => Applied::Unchanged,
-            })
-        }
-    }
 }
 
 /// A record as export writes it: its id, then its body.

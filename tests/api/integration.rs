@@ -201,6 +201,85 @@ on_both_engines! {
         import(&app, b"{}".to_vec(), "text/plain").await.assert_problem(415, "");
     }
 
+    async fn an_import_judges_each_line_after_the_lines_before_it(app: TestApp) {
+        let a = "0e3b2c1a-5d4f-4a7b-9c8d-00000000000a";
+        let b = "0e3b2c1a-5d4f-4a7b-9c8d-00000000000b";
+        let p1 = "0e3b2c1a-5d4f-4a7b-9c8d-0000000000c1";
+        let p2 = "0e3b2c1a-5d4f-4a7b-9c8d-0000000000c2";
+        let city = |data: Value| json!({"resource": "city", "op": "upsert", "data": data});
+        let project = |data: Value| json!({"resource": "project", "op": "upsert", "data": data});
+        let lines = [
+            city(json!({"id": a, "name": "A", "country": "JP", "external_ids": {"p": "1"}})),
+            // The record the line before created, changed.
+            city(json!({"id": a, "name": "A2", "country": "JP", "external_ids": {"p": "1"}})),
+            // Found by the external id the first line gave it.
+            city(json!({"name": "A3", "country": "JP", "external_ids": {"p": "1"}})),
+            city(json!({"id": b, "name": "B", "country": "JP", "external_ids": {"p": "2"}})),
+            project(json!({"id": p1, "title": "P1", "city_ids": [a]})),
+            // A phase of the project the line before created.
+            project(json!({"id": p2, "title": "P2", "city_ids": [a, b], "parent_id": p1})),
+            city(json!({"id": a, "name": "A3", "country": "JP", "external_ids": {"p": "1"}})),
+            // Gives up its external id, which the next line then takes for a new city.
+            city(json!({"id": a, "name": "A4", "country": "JP"})),
+            city(json!({"name": "C", "country": "JP", "external_ids": {"p": "1"}})),
+        ];
+        let before = app.change_count().await;
+        let applied = import(&app, ndjson(&lines), "application/x-ndjson").await;
+        assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
+        assert_eq!(applied.body, json!({"lines": 9, "created": 5, "updated": 3, "unchanged": 1, "deleted": 0}));
+        let first = app.get(&format!("/v1/cities/{a}")).await;
+        assert_eq!((first.body["name"].clone(), first.body["version"].clone()), (json!("A4"), json!(4)));
+        let names: Vec<Value> = cities(&app).await.values().map(|c| c["name"].clone()).collect();
+        assert_eq!(names.len(), 3);
+        let holder = app.list_all("/v1/cities?external_id=p:1").await;
+        assert_eq!(holder.len(), 1);
+        assert_eq!(holder[0]["name"], "C");
+        assert_eq!(app.get(&format!("/v1/projects/{p2}")).await.body["parent_id"], p1);
+        // The feed holds the lines' changes in line order.
+        let feed = app.get(&format!("/v1/changes?after={before}&limit=100")).await;
+        let ops: Vec<(String, String)> = feed.body["items"].as_array().unwrap().iter()
+            .map(|c| (c["op"].as_str().unwrap().to_owned(), c["id"].as_str().unwrap().to_owned()))
+            .collect();
+        let c = holder[0]["id"].as_str().unwrap().to_owned();
+        let expected: Vec<(String, String)> = [("create", a), ("update", a), ("update", a), ("create", b),
+            ("create", p1), ("create", p2), ("update", a), ("create", c.as_str())]
+            .iter().map(|(op, id)| (op.to_string(), id.to_string())).collect();
+        assert_eq!(ops, expected);
+
+        // Refused lines are named in line order, whichever way each was judged, and nothing is written.
+        let x = "0e3b2c1a-5d4f-4a7b-9c8d-0000000000d1";
+        let q = "0e3b2c1a-5d4f-4a7b-9c8d-0000000000d2";
+        let nobody = "0e3b2c1a-5d4f-4a7b-9c8d-0000000000d3";
+        let mut body = ndjson(&[
+            city(json!({"id": x, "name": "X", "country": "JP", "external_ids": {"q": "1"}})),
+            // Found by its first external id: the city of the line before, which takes `r` too.
+            city(json!({"name": "Y", "country": "JP", "external_ids": {"q": "1", "r": "1"}})),
+            city(json!({"id": nobody, "name": "Z", "country": "JP", "external_ids": {"r": "1", "q": "1"}})),
+            project(json!({"id": x, "title": "Taken id", "city_ids": [a]})),
+        ]);
+        body.extend_from_slice(b"not json\n");
+        body.extend(ndjson(&[
+            project(json!({"id": q, "title": "Q", "city_ids": [a], "parent_id": q})),
+            project(json!({"title": "Orphan", "city_ids": [a], "parent_id": nobody})),
+            // A cycle that two updates close: b lies in a, then a in b.
+            city(json!({"id": b, "name": "B", "country": "JP", "external_ids": {"p": "2"}, "parent_id": a})),
+            city(json!({"id": a, "name": "A4", "country": "JP", "parent_id": b})),
+        ]));
+        let changes = app.change_count().await;
+        let refused = import(&app, body, "application/x-ndjson").await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+        let errors: Vec<(i64, String)> = refused.body["errors"].as_array().unwrap().iter()
+            .map(|e| (e["line"].as_i64().unwrap(), e["field"].as_str().unwrap().to_owned()))
+            .collect();
+        let expected: Vec<(i64, String)> = [(3, "/data/external_ids/q"), (3, "/data/external_ids/r"),
+            (4, "/data/id"), (5, ""), (6, "/data/parent_id"), (7, "/data/parent_id"), (9, "/data/parent_id")]
+            .iter().map(|(line, field)| (*line, field.to_string())).collect();
+        assert_eq!(errors, expected);
+        assert_eq!(refused.body["refused_lines"], 6);
+        assert_eq!(app.change_count().await, changes);
+        assert_eq!(app.get(&format!("/v1/cities/{b}")).await.body["parent_id"], Value::Null);
+    }
+
     async fn export_then_import_gives_the_same_bytes(app: TestApp) {
         // The seeds, then generated data on top.
         intercity::seed::load_dir(&app.store, &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds"))
