@@ -15,6 +15,7 @@ mod m20261201_000007_documents;
 mod m20261201_000008_place_levels;
 mod m20261201_000009_names;
 mod m20261201_000010_histories_and_networks;
+mod m20261202_000011_query_indexes;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_place_levels::Migration),
             Box::new(m20261201_000009_names::Migration),
             Box::new(m20261201_000010_histories_and_networks::Migration),
+            Box::new(m20261202_000011_query_indexes::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Order, Query, SimpleExpr};
 use sea_orm::Value as SeaValue;
 use sea_orm::{
     ActiveModelTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
@@ -49,14 +49,16 @@ struct SortKey {
 
 impl SortKey {
     /// The expression rows are ordered by; a missing value sorts first, as the same value on every engine.
+    /// The fallback is written into the SQL, not bound, so that it is the very expression the sort
+    /// indexes are built on (migration `query_indexes`).
     fn expr(&self) -> SimpleExpr {
-        let fallback: SimpleExpr = match self.kind {
-            KeyKind::Text => Expr::val(""),
-            KeyKind::Integer => Expr::val(-1i64),
-            KeyKind::Float => Expr::val(-1000f64),
+        let fallback = match self.kind {
+            KeyKind::Text => "''",
+            KeyKind::Integer => "-1",
+            KeyKind::Float => "-1000.0",
             KeyKind::Timestamp | KeyKind::Uuid => return Expr::col(self.name),
         };
-        Func::coalesce([Expr::col(self.name), fallback]).into()
+        Expr::cust(format!(r#"COALESCE("{}", {fallback})"#, self.name))
     }
 
     fn fallback(&self) -> Value {
@@ -133,6 +135,14 @@ fn after_condition(keys: &[SortKey], after: &[Value]) -> Result<Condition, Field
         .zip(after)
         .map(|(key, value)| key.bind(value).ok_or_else(invalid))
         .collect::<Result<_, _>>()?;
+    // `first >= value` (or `<=`) is implied by what follows; said alone, it lets the page start with a
+    // seek in the sort index instead of a walk past every earlier row.
+    let first = &keys[0];
+    let seek = if first.descending {
+        first.expr().lte(values[0].clone())
+    } else {
+        first.expr().gte(values[0].clone())
+    };
     let mut any = Condition::any();
     for (i, key) in keys.iter().enumerate() {
         let mut all = Condition::all();
@@ -147,7 +157,7 @@ fn after_condition(keys: &[SortKey], after: &[Value]) -> Result<Condition, Field
         });
         any = any.add(all);
     }
-    Ok(any)
+    Ok(Condition::all().add(seek).add(any))
 }
 
 fn common_condition<R: Resource>(filter: &R::Filter) -> Condition {

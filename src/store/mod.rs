@@ -10,6 +10,7 @@ mod resources;
 mod stats;
 mod transfer;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -114,6 +115,8 @@ pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// Statements sent to the database since the store was opened.
+    statements: Arc<AtomicU64>,
     /// Writers take turns, queueing here before they take a connection: SQLite allows one writer at a
     /// time, and on PostgreSQL this keeps waiting writers from holding connections that reads need.
     write_lock: Arc<Mutex<()>>,
@@ -154,11 +157,22 @@ impl Store {
             .map_sqlx_postgres_pool_opts(|pool| {
                 pool.after_release(|connection, _| Box::pin(pool_hygiene::postgres(connection)))
             });
-        let db = Database::connect(options).await?;
+        let mut db = Database::connect(options).await?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&statements);
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         Ok(Self {
             db,
+            statements,
             write_lock: Arc::new(Mutex::new(())),
         })
+    }
+
+    /// How many statements the store has sent to the database: what a request costs in round trips.
+    pub fn statements_sent(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     pub fn connection(&self) -> &DatabaseConnection {

@@ -3,7 +3,7 @@
 
 use sea_orm::sea_query::{
     Alias, Cond, Expr, ExprTrait, Func, JoinType, NullOrdering, Order, Query, SelectStatement,
-    SimpleExpr, UnionType,
+    SimpleExpr, SubQueryStatement, UnionType,
 };
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::{Map, Value};
@@ -841,14 +841,26 @@ impl Store {
             people(&["trainee_acceptance", "training_course"]),
             people(&["expert_dispatch"]),
         ];
-        let mut figures = Vec::with_capacity(statements.len());
-        for statement in &statements {
-            let row = self.connection().query_one(statement).await?;
-            figures.push(match row {
-                Some(row) => row.try_get::<Option<i64>>("", "n")?.unwrap_or(0),
-                None => 0,
-            });
+        // One statement: each figure is a scalar subquery of it.
+        let mut select = Query::select();
+        for (i, statement) in statements.into_iter().enumerate() {
+            select.expr_as(
+                SimpleExpr::SubQuery(
+                    None,
+                    Box::new(SubQueryStatement::SelectStatement(statement)),
+                ),
+                Alias::new(format!("f{i}")),
+            );
         }
+        let row = self.connection().query_one(&select).await?;
+        let figures: Vec<i64> = (0..10)
+            .map(|i| match &row {
+                Some(row) => Ok(row
+                    .try_get::<Option<i64>>("", &format!("f{i}"))?
+                    .unwrap_or(0)),
+                None => Ok(0),
+            })
+            .collect::<Result<_, DbErr>>()?;
         Ok(Headline {
             cities: figures[0],
             organizations: figures[1],

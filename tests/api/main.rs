@@ -18,5 +18,6 @@ mod operations;
 mod places;
 mod relations;
 mod results;
+mod round_trips;
 mod seeds;
 mod stats;
