@@ -13,6 +13,10 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub database_url: String,
+    /// A read-only replica of the same database (`postgres://…`), which then serves lists, stats and
+    /// their ETags; reads of one record, the change feed and every write stay on `DATABASE_URL`.
+    #[arg(long, env = "DATABASE_READ_URL", hide_env_values = true)]
+    pub database_read_url: Option<String>,
     /// Address to listen on.
     #[arg(long, env = "INTERCITY_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
@@ -76,6 +80,10 @@ impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
             .field("database_url", &redact_url(&self.database_url))
+            .field(
+                "database_read_url",
+                &self.database_read_url.as_deref().map(redact_url),
+            )
             .field("bind", &self.bind)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("db_max_connections", &self.db_max_connections)

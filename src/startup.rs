@@ -24,13 +24,19 @@ pub struct Application {
 
 /// Connects, migrates and, on an empty database, loads the seeds.
 pub async fn prepare_store(settings: &Settings) -> anyhow::Result<Store> {
-    let store = Store::open(
+    let acquire_timeout = std::time::Duration::from_millis(settings.db_acquire_timeout_ms);
+    let mut store = Store::open(
         &settings.database_url,
         settings.db_max_connections,
-        std::time::Duration::from_millis(settings.db_acquire_timeout_ms),
+        acquire_timeout,
     )
     .await?;
     store.migrate().await?;
+    if let Some(url) = &settings.database_read_url {
+        store = store
+            .with_read_replica(url, settings.db_max_connections, acquire_timeout)
+            .await?;
+    }
     if let Err(error) = store.readiness(std::time::Duration::from_secs(5)).await {
         tracing::warn!(%error, "the database takes no writes: every write will be answered 503 until it does");
     }

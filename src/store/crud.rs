@@ -290,7 +290,7 @@ impl Store {
             select = select.order_by(key.expr(), order);
         }
         let limit = u64::from(request.limit);
-        let mut models = select.limit(limit + 1).all(&self.db).await?;
+        let mut models = select.limit(limit + 1).all(self.reader()).await?;
         let next_cursor = if models.len() as u64 > limit {
             models.truncate(limit as usize);
             let last = row_of::<R>(models.last().expect("a full page has a last row"))?;

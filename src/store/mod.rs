@@ -115,6 +115,8 @@ pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// Where lists and aggregates are read: a replica when one is configured, else `db`.
+    read: DatabaseConnection,
     /// Statements sent to the database since the store was opened.
     statements: Arc<AtomicU64>,
     /// Writers take turns, queueing here before they take a connection: SQLite allows one writer at a
@@ -134,40 +136,30 @@ impl Store {
         max_connections: u32,
         acquire_timeout: Duration,
     ) -> Result<Self, DbErr> {
-        // SeaORM records its connect options, the URL among them, in a trace span: the password goes
-        // to the driver on its own, so that no log level can show it.
-        let (url, password) = crate::config::split_password(url);
-        let mut options = ConnectOptions::new(url);
-        if let Some(password) = password {
-            options.map_sqlx_postgres_opts(move |opts| opts.password(&password));
-        }
-        options
-            .max_connections(max_connections)
-            .acquire_timeout(acquire_timeout)
-            .connect_timeout(acquire_timeout)
-            .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(|opts| {
-                opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .busy_timeout(Duration::from_secs(5))
-                    .foreign_keys(true)
-            })
-            .map_sqlx_sqlite_pool_opts(|pool| {
-                pool.after_release(|connection, _| Box::pin(pool_hygiene::sqlite(connection)))
-            })
-            .map_sqlx_postgres_pool_opts(|pool| {
-                pool.after_release(|connection, _| Box::pin(pool_hygiene::postgres(connection)))
-            });
-        let mut db = Database::connect(options).await?;
         let statements = Arc::new(AtomicU64::new(0));
-        let counter = Arc::clone(&statements);
-        db.set_metric_callback(move |_| {
-            counter.fetch_add(1, Ordering::Relaxed);
-        });
+        let db = pool(url, max_connections, acquire_timeout, &statements).await?;
         Ok(Self {
+            read: db.clone(),
             db,
             statements,
             write_lock: Arc::new(Mutex::new(())),
         })
+    }
+
+    /// Reads lists, aggregates and their ETags from `url`, a read-only replica of this database.
+    pub async fn with_read_replica(
+        self,
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Self, DbErr> {
+        let read = pool(url, max_connections, acquire_timeout, &self.statements).await?;
+        Ok(Self { read, ..self })
+    }
+
+    /// Where lists and aggregates are read.
+    pub(crate) fn reader(&self) -> &DatabaseConnection {
+        &self.read
     }
 
     /// How many statements the store has sent to the database: what a request costs in round trips.
@@ -285,6 +277,44 @@ impl Store {
 /// cannot deadlock one another and checks that span rows (no parent cycle, unique external ids) see
 /// every earlier write: SQLite's `BEGIN IMMEDIATE`, and on PostgreSQL an advisory lock that every
 /// instance shares. It also numbers the change feed without gaps.
+/// A connection pool to `url`, counting its statements in `statements`.
+async fn pool(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+    statements: &Arc<AtomicU64>,
+) -> Result<DatabaseConnection, DbErr> {
+    // SeaORM records its connect options, the URL among them, in a trace span: the password goes
+    // to the driver on its own, so that no log level can show it.
+    let (url, password) = crate::config::split_password(url);
+    let mut options = ConnectOptions::new(url);
+    if let Some(password) = password {
+        options.map_sqlx_postgres_opts(move |opts| opts.password(&password));
+    }
+    options
+        .max_connections(max_connections)
+        .acquire_timeout(acquire_timeout)
+        .connect_timeout(acquire_timeout)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        })
+        .map_sqlx_sqlite_pool_opts(|pool| {
+            pool.after_release(|connection, _| Box::pin(pool_hygiene::sqlite(connection)))
+        })
+        .map_sqlx_postgres_pool_opts(|pool| {
+            pool.after_release(|connection, _| Box::pin(pool_hygiene::postgres(connection)))
+        });
+    let mut db = Database::connect(options).await?;
+    let counter = Arc::clone(statements);
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok(db)
+}
+
 pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     let txn = db
         .begin_with_options(TransactionOptions {

@@ -335,7 +335,7 @@ impl Store {
         for figure in &figures {
             select.expr_as(figure.expr.clone(), figure.name);
         }
-        let rows = self.connection().query_all(&select).await?;
+        let rows = self.reader().query_all(&select).await?;
         let columns: Vec<&Column> = groups.iter().chain(&figures).collect();
         let rows = rows
             .iter()
@@ -801,7 +801,7 @@ impl Store {
         for figure in &figures {
             outer.expr_as(figure.expr.clone(), figure.name);
         }
-        let rows = self.connection().query_all(&outer).await?;
+        let rows = self.reader().query_all(&outer).await?;
         let columns: Vec<&Column> = output.iter().chain(&figures).collect();
         Ok(Table {
             columns: columns.iter().map(|c| c.name).collect(),
@@ -852,7 +852,7 @@ impl Store {
                 Alias::new(format!("f{i}")),
             );
         }
-        let row = self.connection().query_one(&select).await?;
+        let row = self.reader().query_one(&select).await?;
         let figures: Vec<i64> = (0..10)
             .map(|i| match &row {
                 Some(row) => Ok(row
@@ -905,7 +905,7 @@ impl Store {
             .filter(condition)
             .order_by_asc(project::Column::Title)
             .order_by_asc(project::Column::Id)
-            .all(self.connection())
+            .all(self.reader())
             .await?;
         let mut rows = Vec::new();
         for project in projects {
@@ -956,7 +956,7 @@ impl Store {
             .expr_as(Func::max(Expr::col(("newest", "seq"))), "seq")
             .from_subquery(union.take(), "newest")
             .take();
-        let row = self.connection().query_one(&select).await?;
+        let row = self.reader().query_one(&select).await?;
         Ok(match row {
             Some(row) => row.try_get::<Option<i64>>("", "seq")?.unwrap_or(0),
             None => 0,

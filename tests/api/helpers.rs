@@ -248,9 +248,16 @@ pub async fn spawn_with(engine: Engine, configure: impl FnOnce(&mut Settings)) -
     settings.database_url = database_url;
     configure(&mut settings);
     let database_url = settings.database_url.clone();
-    let store = Store::connect(&database_url, settings.db_max_connections)
+    let mut store = Store::connect(&database_url, settings.db_max_connections)
         .await
         .unwrap();
+    if let Some(url) = &settings.database_read_url {
+        let timeout = std::time::Duration::from_secs(3);
+        store = store
+            .with_read_replica(url, settings.db_max_connections, timeout)
+            .await
+            .unwrap();
+    }
     let mut tokens = Vec::new();
     for role in [Role::Reader, Role::Editor, Role::Admin] {
         let name = KeyName::try_from(role.as_str().to_owned()).unwrap();
@@ -277,6 +284,30 @@ pub async fn spawn_with(engine: Engine, configure: impl FnOnce(&mut Settings)) -
 }
 
 impl TestApp {
+    /// Another instance of the app, with its own process state (connection pool, writers' queue, rate
+    /// limits, caches), on the same database and with the same keys.
+    pub async fn another_instance(&self) -> TestApp {
+        let mut settings = settings();
+        settings.database_url = self.database_url.clone();
+        let store = Store::connect(&self.database_url, settings.db_max_connections)
+            .await
+            .unwrap();
+        let application = Application::with_store(store.clone(), &settings).unwrap();
+        let base = format!("http://127.0.0.1:{}", application.port());
+        actix_web::rt::spawn(application.run_until_stopped());
+        TestApp {
+            engine: self.engine,
+            base,
+            client: self.client.clone(),
+            store,
+            database_url: self.database_url.clone(),
+            reader_token: self.reader_token.clone(),
+            editor_token: self.editor_token.clone(),
+            admin_token: self.admin_token.clone(),
+            _dir: None,
+        }
+    }
+
     /// Sends a request; writes (not GET or HEAD) carry the editor key.
     pub async fn request(
         &self,

@@ -10,6 +10,7 @@ mod crud;
 mod errors;
 mod faults;
 mod hostile;
+mod instances;
 mod integration;
 mod integrity;
 mod lists;
