@@ -24,7 +24,7 @@ on_both_engines! {
         let other = app.another_instance().await;
         // Four writers, two on each instance, create and change cities at the same time.
         let writer = |w: usize| {
-            let instance = if w % 2 == 0 { &app } else { &other };
+            let instance = if w.is_multiple_of(2) { &app } else { &other };
             async move {
                 for i in 0..6 {
                     let id = instance.create("cities", json!({"name": format!("W{w} C{i}"), "country": "JP"})).await;
