@@ -17,7 +17,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/intercity-target}"
 case "$engine" in sqlite|postgres) ;; *) echo "usage: bench/run.sh [sqlite|postgres] [scale]" >&2; exit 2 ;; esac
 
 # wrk and bc, from Debian's packages.
-missing=$(for tool in wrk bc sqlite3; do command -v "$tool" >/dev/null || echo "$tool"; done)
+missing=$(for tool in wrk bc sqlite3 jq; do command -v "$tool" >/dev/null || echo "$tool"; done)
 if [ -n "$missing" ]; then
     sudo=$([ "$(id -u)" = 0 ] || echo sudo)
     # shellcheck disable=SC2086
@@ -31,8 +31,10 @@ work=$(mktemp -d)
 port=$((20000 + $$ % 20000))
 base="http://127.0.0.1:$port"
 server=""
+second=""
 cleanup() {
     [ -n "$server" ] && kill "$server" 2>/dev/null || true
+    [ -n "$second" ] && kill "$second" 2>/dev/null || true
     if [ "$engine" = postgres ]; then
         psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS intercity_bench_$$ WITH (FORCE)" || true
         psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS intercity_bench_raw_$$ WITH (FORCE)" || true
@@ -137,6 +139,73 @@ row "stats results" "$(load "/v1/stats/results")"
 row "overview" "$(load "/v1/stats/overview")"
 row "304 on a stats ETag" "$(load "/v1/stats/fundings?group_by=year" -H "If-None-Match: $etag")"
 
+# Two instances on one PostgreSQL, each driven by half the connections at once (SQLite: one process).
+if [ "$engine" = postgres ]; then
+    INTERCITY_BIND="127.0.0.1:$((port + 1))" "$bin" serve >"$work/server2.log" 2>&1 &
+    second=$!
+    until curl -sf "http://127.0.0.1:$((port + 1))/healthz" >/dev/null; do sleep 0.01; done
+    both() {
+        local path=$1
+        wrk -t1 -c$((connections / 2)) -d"${duration}s" "$base$path" > "$work/wrk1.txt" 2>&1 &
+        local first=$!
+        wrk -t1 -c$((connections / 2)) -d"${duration}s" "http://127.0.0.1:$((port + 1))$path" > "$work/wrk2.txt" 2>&1
+        wait "$first"
+        awk '$1 == "Requests/sec:" { total += $2 } END { printf "%.0f", total }' "$work/wrk1.txt" "$work/wrk2.txt"
+    }
+    printf '\n| %-44s | %9s |\n' "two instances, one database" "req/s"
+    printf '|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "-----------"
+    printf '| %-44s | %9s |\n' "get by id" "$(both "/v1/cities/$city")"
+    printf '| %-44s | %9s |\n' "list, first page of 50" "$(both "/v1/cities?limit=50")"
+    kill "$second"; wait "$second" 2>/dev/null || true
+    second=""
+fi
+
+# Aggregates beside their own SQL, run directly: a fresh process (so nothing is cached) answers each
+# aggregate once while logging its statements; the slowest of them, replayed in sqlite3 / psql, is the
+# ceiling. Best of three each.
+load_export_peak_rss=$(rss_mib "$server" VmHWM)
+peak_rss=$(( load_peak_rss > export_peak_rss ? load_peak_rss : export_peak_rss ))
+kill "$server"; wait "$server" 2>/dev/null || true
+server=""
+best_of_three() { sort -n | head -1; }
+direct_ms() {
+    local sql=$1
+    for _ in 1 2 3; do
+        if [ "$engine" = sqlite ]; then
+            sqlite3 "${DATABASE_URL#sqlite://}" ".timer on" "$sql" 2>&1 >/dev/null | awk '$1 == "Run" { print $4 * 1000 }' | tail -1
+        else
+            psql -qAt -h 127.0.0.1 -U postgres -d "intercity_bench_$$" -c '\timing on' -c "$sql" | awk '$1 == "Time:" { print $2 }' | tail -1
+        fi
+    done | best_of_three
+}
+sql_rows=()
+for path in "/v1/stats/fundings?group_by=year" "/v1/stats/projects?group_by=sector,status" \
+            "/v1/stats/exchanges?group_by=year,kind" "/v1/stats/indicators?group_by=city"; do
+    app_times=()
+    for _ in 1 2 3; do
+        RUST_LOG=warn,intercity::sql=trace INTERCITY_LOG_FORMAT=json "$bin" serve >"$work/sql.log" 2>&1 &
+        server=$!
+        until curl -sf "$base/healthz" >/dev/null; do sleep 0.01; done
+        curl -sf "$base/v1/cities?limit=1" >/dev/null
+        start_line=$(wc -l < "$work/sql.log")
+        app_times+=("$(curl -sf -o /dev/null -w '%{time_total}' "$base$path" | awk '{ print $1 * 1000 }')")
+        kill "$server"; wait "$server" 2>/dev/null || true
+        server=""
+    done
+    sql=$(tail -n +"$((start_line + 1))" "$work/sql.log" | jq -r 'select(.target == "intercity::sql") | [.fields.elapsed_us, .fields.message] | @tsv' \
+        | sort -n -r | head -1 | cut -f2-)
+    app_ms=$(printf '%s\n' "${app_times[@]}" | best_of_three)
+    sql_ms=$(direct_ms "$sql")
+    sql_rows+=("$(printf '| %-44s | %10.1f | %10.1f | %-20s |' "$path" "$app_ms" "$sql_ms" "$(printf '%.2f× the SQL' "$(echo "$app_ms / $sql_ms" | bc -l)")")")
+done
+"$bin" serve >"$work/server.log" 2>&1 &
+server=$!
+until curl -sf "$base/healthz" >/dev/null; do sleep 0.01; done
+
+printf '\n| %-44s | %10s | %10s | %-20s |\n' "aggregate, computed once (nothing cached)" "HTTP ms" "SQL ms" "beside its ceiling"
+printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "------------" "------------" "----------------------"
+printf '%s\n' "${sql_rows[@]}"
+
 # Export over HTTP and through the CLI.
 started=$(seconds)
 curl -sf "$base/v1/export" -o "$work/export.ndjson"
@@ -145,7 +214,8 @@ exported=$(wc -l < "$work/export.ndjson")
 started=$(seconds)
 "$bin" export > "$work/export-cli.ndjson"
 cli_export_s=$(elapsed "$started")
-peak_rss=$(rss_mib "$server" VmHWM)
+export_peak_rss=$(rss_mib "$server" VmHWM)
+peak_rss=$(( load_peak_rss > export_peak_rss ? load_peak_rss : export_peak_rss ))
 
 printf '\n| %-44s | %-46s |\n' "bulk path" "records/s"
 printf '|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' {1..48})"

@@ -309,8 +309,11 @@ async fn pool(
         });
     let mut db = Database::connect(options).await?;
     let counter = Arc::clone(statements);
-    db.set_metric_callback(move |_| {
+    db.set_metric_callback(move |info| {
         counter.fetch_add(1, Ordering::Relaxed);
+        // `RUST_LOG=intercity::sql=trace` logs each statement with its values, as the database ran it
+        // (the benchmark replays aggregates from it).
+        tracing::trace!(target: "intercity::sql", elapsed_us = info.elapsed.as_micros() as u64, "{}", info.statement);
     });
     Ok(db)
 }
