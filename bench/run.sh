@@ -163,8 +163,7 @@ fi
 # Aggregates beside their own SQL, run directly: a fresh process (so nothing is cached) answers each
 # aggregate once while logging its statements; the slowest of them, replayed in sqlite3 / psql, is the
 # ceiling. Best of three each.
-load_export_peak_rss=$(rss_mib "$server" VmHWM)
-peak_rss=$(( load_peak_rss > export_peak_rss ? load_peak_rss : export_peak_rss ))
+load_peak_rss=$(rss_mib "$server" VmHWM)
 kill "$server"; wait "$server" 2>/dev/null || true
 server=""
 best_of_three() { sort -n | head -1; }

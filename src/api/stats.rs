@@ -306,7 +306,14 @@ where
         return Ok(response.content_type(content_type).body(body));
     }
     let _turn = match cache {
-        Some(cache) => Some(cache.computing.acquire().await.map_err(internal)?),
+        Some(cache) => {
+            let turn = cache.computing.acquire().await.map_err(internal)?;
+            // Requests that waited for this turn while another computed the same answer take it.
+            if let Some((body, content_type)) = cache.get(&key) {
+                return Ok(response.content_type(content_type).body(body));
+            }
+            Some(turn)
+        }
         None => None,
     };
     let (columns, rows, json) = compute().await?;
