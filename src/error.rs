@@ -37,8 +37,8 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("{0}")]
     UnsupportedMediaType(String),
-    #[error("{0}")]
-    MethodNotAllowed(String),
+    #[error("{detail}")]
+    MethodNotAllowed { detail: String, allow: String },
     /// Import lines broke rules; nothing was written.
     #[error("{} of {} import lines were refused", .0.refused, .0.lines)]
     ImportRefused(crate::store::ImportRefused),
@@ -91,7 +91,7 @@ impl ApiError {
             Self::PreconditionFailed(_) => ("precondition-failed", "The record has changed"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "The body is too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
-            Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
+            Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             Self::Unauthorized { .. } => ("unauthorized", "A valid API key is needed"),
             Self::Forbidden(_) => ("forbidden", "The API key's role does not allow this"),
             Self::TooManyRequests { .. } => ("rate-limited", "Too many writes"),
@@ -222,7 +222,7 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -268,8 +268,8 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         match self {
-            Self::MethodNotAllowed(_) => {
-                response.insert_header((header::ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE"));
+            Self::MethodNotAllowed { allow, .. } => {
+                response.insert_header((header::ALLOW, allow.as_str()));
             }
             // RFC 6750: a challenge on every 401, and the error code when a key was sent.
             Self::Unauthorized { invalid_token, .. } => {

@@ -77,9 +77,11 @@ impl Application {
         // One limiter for all workers, so a key's budget is per process rather than per thread.
         let limiter = web::Data::new(WriteLimiter::new(settings.write_rate_per_minute));
         let stats_cache = web::Data::new(api::StatsCache::new(settings.db_max_connections));
+        let known_paths = web::Data::new(api::KnownPaths::of(&api::openapi()));
         let origins = cors_origins(&settings.cors_origins)?;
         let mut server = HttpServer::new(move || {
-            // The last `wrap` runs first: request ids, then CORS (so refusals carry its headers too), then keys.
+            // The last `wrap` runs first: HEAD as GET, request ids, then CORS (so refusals carry its headers
+            // too), then keys.
             let cors = Condition::new(origins.is_some(), cors(origins.as_deref().unwrap_or(&[])));
             App::new()
                 .into_utoipa_app()
@@ -88,6 +90,7 @@ impl Application {
                     app.wrap(from_fn(auth::authenticate))
                         .wrap(cors)
                         .wrap(from_fn(telemetry::request_id))
+                        .wrap(from_fn(api::head_as_get))
                 })
                 .app_data(store.clone())
                 .app_data(body_limit)
@@ -95,6 +98,7 @@ impl Application {
                 .app_data(access)
                 .app_data(limiter.clone())
                 .app_data(stats_cache.clone())
+                .app_data(known_paths.clone())
                 .configure(api::routes)
                 .openapi_service(|document| {
                     SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api::complete(document))

@@ -204,13 +204,89 @@ pub fn openapi_json() -> String {
     json
 }
 
-/// Answers a path no route matches.
+/// The paths the API serves and the methods each takes, read from its OpenAPI document: an undeclared
+/// method on a known path is answered 405 with `Allow`, not 404.
+pub struct KnownPaths(Vec<(Vec<String>, String)>);
+
+impl KnownPaths {
+    pub fn of(document: &OpenApiDoc) -> Self {
+        let paths = document
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let operations = [
+                    ("GET, HEAD", &item.get),
+                    ("POST", &item.post),
+                    ("PUT", &item.put),
+                    ("PATCH", &item.patch),
+                    ("DELETE", &item.delete),
+                ];
+                let allow: Vec<&str> = operations
+                    .into_iter()
+                    .filter(|(_, operation)| operation.is_some())
+                    .map(|(methods, _)| methods)
+                    .collect();
+                let segments = template.split('/').map(str::to_owned).collect();
+                (segments, allow.join(", "))
+            })
+            .collect();
+        Self(paths)
+    }
+
+    /// The methods of the most specific template `path` matches (`{…}` stands for one segment).
+    fn allow(&self, path: &str) -> Option<&str> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let matches = |template: &[String]| {
+            template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(part, segment)| {
+                    (part.starts_with('{') && !segment.is_empty()) || part == segment
+                })
+        };
+        self.0
+            .iter()
+            .filter(|(template, _)| matches(template))
+            .max_by_key(|(template, _)| template.iter().filter(|p| !p.starts_with('{')).count())
+            .map(|(_, allow)| allow.as_str())
+    }
+}
+
+/// Answers a request no route takes: 405 on a known path, else 404.
 pub async fn not_found(request: actix_web::HttpRequest) -> actix_web::HttpResponse {
     use actix_web::ResponseError;
-    crate::error::ApiError::NotFound(format!(
-        "no endpoint {} {}; the API is described at /docs",
-        request.method(),
-        request.path()
-    ))
-    .error_response()
+    let known = request.app_data::<actix_web::web::Data<KnownPaths>>();
+    let error = match known.and_then(|known| known.allow(request.path())) {
+        Some(allow) => crate::error::ApiError::MethodNotAllowed {
+            detail: format!(
+                "{} is not an operation of {}; it takes {allow}",
+                request.method(),
+                request.path()
+            ),
+            allow: allow.to_owned(),
+        },
+        None => crate::error::ApiError::NotFound(format!(
+            "no endpoint {} {}; the API is described at /docs",
+            request.method(),
+            request.path()
+        )),
+    };
+    error.error_response()
+}
+
+/// HEAD is GET without the body (RFC 9110, 9.3.2); the routes declare GET alone.
+pub async fn head_as_get(
+    mut request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::http::Method;
+    let head = request.method() == Method::HEAD;
+    if head {
+        request.head_mut().method = Method::GET;
+    }
+    let response = next.call(request).await?;
+    Ok(if head {
+        response.map_body(|_, _| actix_web::body::BoxBody::new(()))
+    } else {
+        response.map_into_boxed_body()
+    })
 }

@@ -136,3 +136,25 @@ on_both_engines! {
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
     }
 }
+
+on_both_engines! {
+    async fn an_undeclared_method_on_a_known_path_is_405_with_allow(app: TestApp) {
+        let city = app.create("cities", json!({"name": "Dalian", "country": "CN"})).await;
+        for (method, path, allow) in [
+            (Method::TRACE, "/v1/cities".to_owned(), "GET, HEAD, POST"),
+            (Method::DELETE, "/v1/stats/overview".to_owned(), "GET, HEAD"),
+            (Method::POST, format!("/v1/cities/{city}"), "GET, HEAD, PUT, PATCH, DELETE"),
+            (Method::PUT, "/v1/stats/fundings".to_owned(), "GET, HEAD"),
+        ] {
+            let reply = app.request(method.clone(), &path, None, &[]).await;
+            reply.assert_problem(405, "");
+            assert_eq!(reply.header("allow").as_deref(), Some(allow), "{method} {path}");
+        }
+        app.request(Method::PATCH, "/v1/nowhere", None, &[]).await.assert_problem(404, "");
+        // HEAD is GET without the body.
+        let head = app.request(Method::HEAD, &format!("/v1/cities/{city}"), None, &[]).await;
+        assert_eq!(head.status, StatusCode::OK);
+        assert!(head.raw.is_empty());
+        assert_eq!(head.header("etag").as_deref(), Some("\"1\""));
+    }
+}
