@@ -180,7 +180,7 @@ fi
 load_peak_rss=$(rss_mib "$server" VmHWM)
 kill "$server"; wait "$server" 2>/dev/null || true
 server=""
-best_of_three() { sort -n | head -1; }
+best_of_three() { sort -n | awk 'NR == 1'; }
 direct_ms() {
     local sql=$1
     for _ in 1 2 3; do
@@ -206,7 +206,7 @@ for path in "/v1/stats/fundings?group_by=year" "/v1/stats/projects?group_by=sect
         server=""
     done
     sql=$(tail -n +"$((start_line + 1))" "$work/sql.log" | jq -r 'select(.target == "intercity::sql") | [.elapsed_us, .message] | @tsv' \
-        | sort -n -r | head -1 | cut -f2-)
+        | sort -n -r | awk 'NR == 1' | cut -f2-)
     app_ms=$(printf '%s\n' "${app_times[@]}" | best_of_three)
     sql_ms=$(direct_ms "$sql")
     sql_rows+=("$(printf '| %-44s | %10.1f | %10.1f | %-20s |' "$path" "$app_ms" "$sql_ms" "$(printf '%.2f× the SQL' "$(echo "$app_ms / $sql_ms" | bc -l)")")")

@@ -454,6 +454,7 @@ macro_rules! on_both_engines {
                     run(spawn_with(Engine::Sqlite, configure).await.unwrap()).await;
                 }
 
+                #[cfg_attr(not(postgres_tests), ignore = "set TEST_DATABASE_URL to run the PostgreSQL half")]
                 #[actix_web::test]
                 async fn postgres() {
                     if let Some(app) = spawn_with(Engine::Postgres, configure).await {

@@ -115,6 +115,10 @@ mod a_replica_serves_lists_and_aggregates {
         a_replica_serves_lists_and_aggregates(Engine::Sqlite).await;
     }
 
+    #[cfg_attr(
+        not(postgres_tests),
+        ignore = "set TEST_DATABASE_URL to run the PostgreSQL half"
+    )]
     #[actix_web::test]
     async fn postgres() {
         a_replica_serves_lists_and_aggregates(Engine::Postgres).await;

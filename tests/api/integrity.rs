@@ -327,6 +327,10 @@ async fn foreign_keys_migration_carries_data_across_sqlite() {
     foreign_keys_migration_carries_data_across(Engine::Sqlite).await;
 }
 
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set TEST_DATABASE_URL to run the PostgreSQL half"
+)]
 #[actix_web::test]
 async fn foreign_keys_migration_carries_data_across_postgres() {
     foreign_keys_migration_carries_data_across(Engine::Postgres).await;
@@ -337,6 +341,10 @@ async fn foreign_keys_migration_refuses_dangling_references_sqlite() {
     foreign_keys_migration_refuses_dangling_references(Engine::Sqlite).await;
 }
 
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set TEST_DATABASE_URL to run the PostgreSQL half"
+)]
 #[actix_web::test]
 async fn foreign_keys_migration_refuses_dangling_references_postgres() {
     foreign_keys_migration_refuses_dangling_references(Engine::Postgres).await;
@@ -471,6 +479,10 @@ async fn funding_kinds_migration_carries_fundings_across_sqlite() {
     funding_kinds_migration_carries_fundings_across(Engine::Sqlite).await;
 }
 
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set TEST_DATABASE_URL to run the PostgreSQL half"
+)]
 #[actix_web::test]
 async fn funding_kinds_migration_carries_fundings_across_postgres() {
     funding_kinds_migration_carries_fundings_across(Engine::Postgres).await;
@@ -605,6 +617,10 @@ async fn results_migration_carries_projects_indicators_and_fundings_across_sqlit
     results_migration_carries_projects_indicators_and_fundings_across(Engine::Sqlite).await;
 }
 
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set TEST_DATABASE_URL to run the PostgreSQL half"
+)]
 #[actix_web::test]
 async fn results_migration_carries_projects_indicators_and_fundings_across_postgres() {
     results_migration_carries_projects_indicators_and_fundings_across(Engine::Postgres).await;
@@ -714,6 +730,10 @@ async fn documents_migration_turns_document_keys_into_records_sqlite() {
     documents_migration_turns_document_keys_into_records(Engine::Sqlite).await;
 }
 
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set TEST_DATABASE_URL to run the PostgreSQL half"
+)]
 #[actix_web::test]
 async fn documents_migration_turns_document_keys_into_records_postgres() {
     documents_migration_turns_document_keys_into_records(Engine::Postgres).await;
