@@ -101,7 +101,7 @@ idle_rss=$(rss_mib "$server" VmRSS)
 # What the load runs ask for.
 city=$(curl -sf "$base/v1/cities?limit=1" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
 cursor=""
-depth=$(( scale < 100000 ? scale / 500 * 500 : 100000 ))
+depth=$(( scale < 100000 ? (scale - 1) / 500 * 500 : 100000 ))
 for _ in $(seq $((depth / 500))); do
     cursor=$(curl -sf "$base/v1/cities?limit=500${cursor:+&cursor=$cursor}" | grep -o '"next_cursor":"[^"]*"' | cut -d'"' -f4)
 done
@@ -185,7 +185,7 @@ direct_ms() {
     local sql=$1
     for _ in 1 2 3; do
         if [ "$engine" = sqlite ]; then
-            printf '.timer on\n%s;\n' "$sql" | sqlite3 "${DATABASE_URL#sqlite://}" 2>&1 | awk '$1 == "Run" { print $4 * 1000 }' | tail -1
+            printf '.timer on\n%s;\n' "$sql" | sqlite3 "$work/bench.db" 2>&1 | awk '$1 == "Run" { print $4 * 1000 }' | tail -1
         else
             printf '\\timing on\n%s;\n' "$sql" | psql -At -h 127.0.0.1 -U postgres -d "intercity_bench_$$" 2>&1 | awk '$1 == "Time:" { print $2 }' | tail -1
         fi
@@ -205,11 +205,11 @@ for path in "/v1/stats/fundings?group_by=year" "/v1/stats/projects?group_by=sect
         kill "$server"; wait "$server" 2>/dev/null || true
         server=""
     done
-    sql=$(tail -n +"$((start_line + 1))" "$work/sql.log" | jq -r 'select(.target == "intercity::sql") | [.elapsed_us, .message] | @tsv' \
+    sql=$(tail -n +"$((start_line + 1))" "$work/sql.log" | jq -R -r 'fromjson? | select(.target == "intercity::sql") | [.elapsed_us, .message] | @tsv' \
         | sort -n -r | awk 'NR == 1' | cut -f2-)
     app_ms=$(printf '%s\n' "${app_times[@]}" | best_of_three)
     sql_ms=$(direct_ms "$sql")
-    sql_rows+=("$(printf '| %-44s | %10.1f | %10.1f | %-20s |' "$path" "$app_ms" "$sql_ms" "$(printf '%.2f× the SQL' "$(echo "$app_ms / $sql_ms" | bc -l)")")")
+    sql_rows+=("$(printf '| %-44s | %10.1f | %10.1f | %-20s |' "$path" "$app_ms" "$sql_ms" "$(awk -v app="$app_ms" -v sql="$sql_ms" 'BEGIN { if (sql > 0) printf "%.2f× the SQL", app / sql; else print "SQL under 1 ms" }')")")
 done
 "$bin" serve >"$work/server.log" 2>&1 &
 server=$!
