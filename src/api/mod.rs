@@ -197,7 +197,12 @@ fn with_database_faults(mut document: OpenApiDoc) -> OpenApiDoc {
 
 /// The document as committed in `openapi/openapi.json`.
 pub fn openapi_json() -> String {
-    let mut json = openapi()
+    to_json(&openapi())
+}
+
+/// `document` as `openapi/openapi.json` holds it: pretty, with a final newline.
+pub fn to_json(document: &OpenApiDoc) -> String {
+    let mut json = document
         .to_pretty_json()
         .expect("the OpenAPI document serializes");
     json.push('\n');
