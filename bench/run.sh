@@ -95,7 +95,7 @@ started=$(seconds)
 server=$!
 until curl -sf "$base/healthz" >/dev/null; do sleep 0.01; done
 cold_ms=$(echo "$(elapsed "$started") * 1000" | bc -l)
-sleep 1
+sleep 3   # after the first return of free memory to the system, two seconds after start
 idle_rss=$(rss_mib "$server" VmRSS)
 
 # What the load runs ask for.
