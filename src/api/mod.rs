@@ -127,7 +127,46 @@ pub fn openapi() -> OpenApiDoc {
 pub fn complete(document: OpenApiDoc) -> OpenApiDoc {
     let mut document = with_database_faults(document);
     geojson::document(&mut document);
+    with_sort_keys(&mut document);
     document
+}
+
+/// Gives each list's `sort` parameter the keys that list takes, as a pattern and in its description.
+fn with_sort_keys(document: &mut OpenApiDoc) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, RefOr, Required, Type};
+    for kind in crate::domain::ResourceKind::ALL {
+        let keys = crate::store::sort_key_names(kind);
+        let path = format!("/v1/{}", kind.collection());
+        let list = document
+            .paths
+            .paths
+            .get_mut(&path)
+            .and_then(|item| item.get.as_mut());
+        let parameters = list.and_then(|operation| operation.parameters.as_mut());
+        for parameter in parameters.into_iter().flatten() {
+            let RefOr::T(sort) = parameter else { continue };
+            if sort.name != "sort" {
+                continue;
+            }
+            let key = format!("-?({})", keys.join("|"));
+            let schema = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(format!("^{key}(,{key})*$")));
+            *sort = ParameterBuilder::new()
+                .name("sort")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(format!(
+                    "Comma-separated sort keys, `-` for descending; ties are broken by `id`, and a key \
+                     given again adds nothing. Keys: {}.",
+                    keys.join(", ")
+                )))
+                .schema(Some(schema))
+                .example(Some(serde_json::json!(format!("-{},{}", keys[0], keys[1]))))
+                .build();
+        }
+    }
 }
 
 /// Adds the answers any operation that uses the database can give when the database cannot serve it:

@@ -82,13 +82,27 @@ impl SortKey {
     }
 }
 
+/// Sort keys every list has, after its own.
+const COMMON_SORT_KEYS: [(&str, KeyKind); 3] = [
+    ("created_at", KeyKind::Timestamp),
+    ("updated_at", KeyKind::Timestamp),
+    ("id", KeyKind::Uuid),
+];
+
+/// The keys a list of `kind` sorts by: its own, then the common ones (the OpenAPI document lists them).
+pub fn sort_key_names(kind: ResourceKind) -> Vec<&'static str> {
+    fn of<R: Resource>() -> Vec<&'static str> {
+        R::SORT_KEYS
+            .iter()
+            .chain(COMMON_SORT_KEYS.iter())
+            .map(|(name, _)| *name)
+            .collect()
+    }
+    with_resource!(kind, of())
+}
+
 fn sort_keys<R: Resource>(sort: &str) -> Result<Vec<SortKey>, FieldError> {
-    let common = [
-        ("created_at", KeyKind::Timestamp),
-        ("updated_at", KeyKind::Timestamp),
-        ("id", KeyKind::Uuid),
-    ];
-    let known = || R::SORT_KEYS.iter().chain(common.iter());
+    let known = || R::SORT_KEYS.iter().chain(COMMON_SORT_KEYS.iter());
     let mut keys: Vec<SortKey> = Vec::new();
     for part in sort.split(',') {
         let (descending, name) = match part.strip_prefix('-') {
@@ -105,8 +119,9 @@ fn sort_keys<R: Resource>(sort: &str) -> Result<Vec<SortKey>, FieldError> {
                 ),
             ));
         };
+        // A key given again adds nothing: the first mention orders.
         if keys.iter().any(|key| key.name == name) {
-            return Err(FieldError::new("sort", format!("`{name}` is given twice")));
+            continue;
         }
         keys.push(SortKey {
             name,

@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::domain::{FieldError, ResourceKind};
 
 pub(crate) use crud::put_in;
-pub use crud::{ListPage, ListRequest, Precondition, WriteOutcome};
+pub use crud::{sort_key_names, ListPage, ListRequest, Precondition, WriteOutcome};
 use fault::classify;
 pub use fault::Fault;
 pub use import::{ImportRefused, Importer};

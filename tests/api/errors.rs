@@ -112,7 +112,7 @@ on_both_engines! {
         for (query, field) in [
             ("limit=0", "limit"), ("limit=100000", "limit"), ("limit=ten", "limit"), ("limit=-1", "limit"),
             ("cursor=forged", "cursor"), ("cursor=eyJzb3J0IjoiaWQiLCJhZnRlciI6WzFdfQ", "cursor"),
-            ("sort=colour", "sort"), ("sort=name,name", "sort"), ("colour=red", "colour"),
+            ("sort=colour", "sort"), ("sort=name,,id", "sort"), ("colour=red", "colour"),
             ("country=XX", "country"), ("updated_since=yesterday", "updated_since"),
             ("limit=5&limit=6", "limit"),
         ] {
