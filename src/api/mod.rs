@@ -128,31 +128,47 @@ pub fn complete(document: OpenApiDoc) -> OpenApiDoc {
     let mut document = with_database_faults(document);
     geojson::document(&mut document);
     with_sort_keys(&mut document);
+    with_group_keys(&mut document);
     document
 }
 
-/// Gives each list's `sort` parameter the keys that list takes, as a pattern and in its description.
+/// The query parameter `name` of `GET path`, if the document has it.
+fn query_parameter<'a>(
+    document: &'a mut OpenApiDoc,
+    path: &str,
+    name: &str,
+) -> Option<&'a mut utoipa::openapi::path::Parameter> {
+    use utoipa::openapi::RefOr;
+    let operation = document.paths.paths.get_mut(path)?.get.as_mut()?;
+    operation
+        .parameters
+        .iter_mut()
+        .flatten()
+        .find_map(|parameter| match parameter {
+            RefOr::T(parameter) if parameter.name == name => Some(parameter),
+            _ => None,
+        })
+}
+
+/// A string of `keys` separated by single commas, each with `prefix` allowed before it.
+fn key_list(keys: &[&str], prefix: &str) -> utoipa::openapi::Object {
+    use utoipa::openapi::{ObjectBuilder, Type};
+    let key = format!("{prefix}({})", keys.join("|"));
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!("^{key}(,{key})*$")))
+        .build()
+}
+
+/// Gives each list's `sort` parameter the keys that list takes, as a pattern, in its description and
+/// in a valid example.
 fn with_sort_keys(document: &mut OpenApiDoc) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-    use utoipa::openapi::{ObjectBuilder, RefOr, Required, Type};
+    use utoipa::openapi::Required;
     for kind in crate::domain::ResourceKind::ALL {
         let keys = crate::store::sort_key_names(kind);
         let path = format!("/v1/{}", kind.collection());
-        let list = document
-            .paths
-            .paths
-            .get_mut(&path)
-            .and_then(|item| item.get.as_mut());
-        let parameters = list.and_then(|operation| operation.parameters.as_mut());
-        for parameter in parameters.into_iter().flatten() {
-            let RefOr::T(sort) = parameter else { continue };
-            if sort.name != "sort" {
-                continue;
-            }
-            let key = format!("-?({})", keys.join("|"));
-            let schema = ObjectBuilder::new()
-                .schema_type(Type::String)
-                .pattern(Some(format!("^{key}(,{key})*$")));
+        if let Some(sort) = query_parameter(document, &path, "sort") {
             *sort = ParameterBuilder::new()
                 .name("sort")
                 .parameter_in(ParameterIn::Query)
@@ -162,9 +178,27 @@ fn with_sort_keys(document: &mut OpenApiDoc) {
                      given again adds nothing. Keys: {}.",
                     keys.join(", ")
                 )))
-                .schema(Some(schema))
+                .schema(Some(key_list(&keys, "-?")))
                 .example(Some(serde_json::json!(format!("-{},{}", keys[0], keys[1]))))
                 .build();
+        }
+    }
+}
+
+/// Gives each aggregate's `group_by` parameter the keys it takes, as a pattern.
+fn with_group_keys(document: &mut OpenApiDoc) {
+    use crate::domain::{ExchangeGroup, FundingGroup, GroupKey, IndicatorGroup, ProjectGroup};
+    fn codes<K: GroupKey>() -> Vec<&'static str> {
+        K::ALL.iter().map(|key| key.code()).collect()
+    }
+    for (path, keys) in [
+        ("/v1/stats/fundings", codes::<FundingGroup>()),
+        ("/v1/stats/projects", codes::<ProjectGroup>()),
+        ("/v1/stats/exchanges", codes::<ExchangeGroup>()),
+        ("/v1/stats/indicators", codes::<IndicatorGroup>()),
+    ] {
+        if let Some(group_by) = query_parameter(document, path, "group_by") {
+            group_by.schema = Some(key_list(&keys, "").into());
         }
     }
 }

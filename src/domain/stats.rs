@@ -81,17 +81,18 @@ impl<K: GroupKey> TryFrom<String> for GroupBy<K> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        // Exactly what the documented pattern allows: keys separated by single commas. A key given
+        // again adds nothing.
         let mut keys: Vec<K> = Vec::new();
-        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        for part in text.split(',') {
             let key = K::ALL
                 .iter()
                 .copied()
                 .find(|k| k.code() == part)
                 .ok_or_else(|| format!("`{part}` is not a grouping key here; use {}", allowed()))?;
-            if keys.contains(&key) {
-                return Err(format!("`{part}` is given twice"));
+            if !keys.contains(&key) {
+                keys.push(key);
             }
-            keys.push(key);
         }
         Ok(Self(keys))
     }

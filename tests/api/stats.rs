@@ -301,7 +301,13 @@ on_both_engines! {
         let reply = app.get("/v1/stats/fundings?group_by=year,colour").await;
         reply.assert_problem(400, "group_by");
         assert!(reply.body["detail"].as_str().unwrap().contains("year, funder, country, city, sector, scheme, instrument, partnership"));
-        app.get("/v1/stats/fundings?group_by=year,year").await.assert_problem(400, "group_by");
+        // Keys separated by single commas, as the documented pattern says; a key given again adds nothing.
+        for bad in ["year,,kind", "year,", "%20year", ""] {
+            app.get(&format!("/v1/stats/fundings?group_by={bad}")).await.assert_problem(400, "group_by");
+        }
+        let twice = app.get("/v1/stats/fundings?group_by=year,year").await;
+        assert_eq!(twice.status, awc::http::StatusCode::OK);
+        assert_eq!(twice.body["group_by"], serde_json::json!(["year"]));
         let reply = app.get("/v1/stats/projects?planet=mars").await;
         reply.assert_problem(400, "planet");
         assert!(reply.body["detail"].as_str().unwrap().contains("`sector`"));
