@@ -503,12 +503,7 @@ async fn write_body<R: Resource>(
             register(txn, kind, id)
                 .await
                 .map_err(|err| match err.sql_err() {
-                    Some(SqlErr::UniqueConstraintViolation(_)) => {
-                        StoreError::Conflict(vec![FieldError::new(
-                            "id",
-                            "is the id of a record of another resource; choose another id",
-                        )])
-                    }
+                    Some(SqlErr::UniqueConstraintViolation(_)) => id_of_another_resource("id"),
                     _ => err.into(),
                 })?;
             R::Entity::insert(model).exec_without_returning(txn).await?;
@@ -610,25 +605,64 @@ async fn reference_errors(
     }
     let mut errors = Vec::new();
     for reference in references {
-        let name = reference.target.name();
         if reference.target == kind && reference.id == id {
-            errors.push(FieldError::new(
-                &reference.pointer,
-                format!("a {name} cannot reference itself"),
-            ));
+            errors.push(self_reference(reference));
         } else if !found.contains(&reference.id) {
-            errors.push(FieldError::new(
-                &reference.pointer,
-                format!("no {name} has the id {}", reference.id),
-            ));
+            errors.push(missing_reference(reference));
         } else if reference.target == kind && closes_cycle(txn, reference, id).await? {
             errors.push(FieldError::new(
                 &reference.pointer,
-                format!("{} already descends from this {name}", reference.id),
+                format!(
+                    "{} already descends from this {}",
+                    reference.id,
+                    kind.name()
+                ),
             ));
         }
     }
     Ok(errors)
+}
+
+// The refusals of a write's checks, worded once for single writes and the import's batches.
+
+/// A new record's id that a record of another resource holds (ids are unique across resources).
+pub(crate) fn id_of_another_resource(field: &str) -> StoreError {
+    StoreError::Conflict(vec![FieldError::new(
+        field,
+        "is the id of a record of another resource; choose another id",
+    )])
+}
+
+pub(crate) fn self_reference(reference: &Reference) -> FieldError {
+    let name = reference.target.name();
+    FieldError::new(
+        &reference.pointer,
+        format!("a {name} cannot reference itself"),
+    )
+}
+
+pub(crate) fn missing_reference(reference: &Reference) -> FieldError {
+    let name = reference.target.name();
+    FieldError::new(
+        &reference.pointer,
+        format!("no {name} has the id {}", reference.id),
+    )
+}
+
+/// An external id that already identifies `holder`, another record of `kind`.
+pub(crate) fn external_id_taken(
+    kind: ResourceKind,
+    system: &str,
+    value: &str,
+    holder: Uuid,
+) -> FieldError {
+    FieldError::new(
+        format!("/external_ids/{system}"),
+        format!(
+            "{system}:{value} already identifies the {} {holder}",
+            kind.name()
+        ),
+    )
 }
 
 /// Whether following `reference.field` upwards from its target leads back to `id`.
@@ -674,13 +708,7 @@ async fn check_external_ids(
         if let Some(row) = txn.query_one(&stmt).await? {
             let holder: Uuid = row.try_get("", "record_id")?;
             if holder != id {
-                conflicts.push(FieldError::new(
-                    format!("/external_ids/{system}"),
-                    format!(
-                        "{system}:{value} already identifies the {} {holder}",
-                        kind.name()
-                    ),
-                ));
+                conflicts.push(external_id_taken(kind, system, value, holder));
             }
         }
     }

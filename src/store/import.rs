@@ -20,8 +20,9 @@ use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 
 use super::crud::{
-    append_changes, delete_in, find_external_id, insert_rows, put_in, record_of, row_for, Change,
-    IndexRows, MAX_BOUND_VALUES,
+    append_changes, delete_in, external_id_taken, find_external_id, id_of_another_resource,
+    insert_rows, missing_reference, put_in, record_of, row_for, self_reference, Change, IndexRows,
+    MAX_BOUND_VALUES,
 };
 use super::resources::{with_resource, Resource};
 use super::transfer::{insert_kept, kept_response, IdempotencyKey, StoredResponse};
@@ -450,31 +451,23 @@ fn judge_new<B: Body>(
     id: Uuid,
     body: &B,
 ) -> Result<(), StoreError> {
-    if let Some(holder) = known.resource_of.get(&id) {
-        if holder != kind.name() {
-            return Err(StoreError::Conflict(vec![FieldError::new(
-                "/id",
-                "is the id of a record of another resource; choose another id",
-            )]));
-        }
+    if known
+        .resource_of
+        .get(&id)
+        .is_some_and(|holder| holder != kind.name())
+    {
+        return Err(id_of_another_resource("/id"));
     }
     let mut errors = body.validate();
     for reference in body.all_references() {
-        let name = reference.target.name();
         if reference.target == kind && reference.id == id {
-            errors.push(FieldError::new(
-                &reference.pointer,
-                format!("a {name} cannot reference itself"),
-            ));
+            errors.push(self_reference(&reference));
         } else if !known
             .found
             .get(&reference.target)
             .is_some_and(|ids| ids.contains(&reference.id))
         {
-            errors.push(FieldError::new(
-                &reference.pointer,
-                format!("no {name} has the id {}", reference.id),
-            ));
+            errors.push(missing_reference(&reference));
         }
     }
     if !errors.is_empty() {
@@ -486,15 +479,7 @@ fn judge_new<B: Body>(
         .iter()
         .filter_map(|(system, value)| {
             let holder = known.holders.get(&(system.clone(), value.clone()))?;
-            (*holder != id).then(|| {
-                FieldError::new(
-                    format!("/external_ids/{system}"),
-                    format!(
-                        "{system}:{value} already identifies the {} {holder}",
-                        kind.name()
-                    ),
-                )
-            })
+            (*holder != id).then(|| external_id_taken(kind, system, value, *holder))
         })
         .collect();
     if conflicts.is_empty() {

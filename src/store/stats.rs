@@ -842,6 +842,7 @@ impl Store {
             people(&["expert_dispatch"]),
         ];
         // One statement: each figure is a scalar subquery of it.
+        let count = statements.len();
         let mut select = Query::select();
         for (i, statement) in statements.into_iter().enumerate() {
             select.expr_as(
@@ -853,7 +854,7 @@ impl Store {
             );
         }
         let row = self.reader().query_one(&select).await?;
-        let figures: Vec<i64> = (0..10)
+        let figures: Vec<i64> = (0..count)
             .map(|i| match &row {
                 Some(row) => Ok(row
                     .try_get::<Option<i64>>("", &format!("f{i}"))?
