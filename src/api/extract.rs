@@ -263,11 +263,17 @@ impl FromRequest for IfMatch {
                 if text == "*" {
                     Ok(Self(None))
                 } else {
-                    text.trim_start_matches("W/")
-                        .trim_matches('"')
-                        .parse::<i32>()
+                    // An ETag is quoted (RFC 9110, 8.8.3), as the document's pattern says.
+                    let tag = text.strip_prefix("W/").unwrap_or(text);
+                    tag.strip_prefix('"')
+                        .and_then(|tag| tag.strip_suffix('"'))
+                        .filter(|digits| {
+                            (1..=9).contains(&digits.len())
+                                && digits.bytes().all(|b| b.is_ascii_digit())
+                        })
+                        .and_then(|digits| digits.parse::<i32>().ok())
                         .map(|version| Self(Some(version)))
-                        .map_err(|_| {
+                        .ok_or_else(|| {
                             ApiError::bad_request(
                                 "If-Match",
                                 format!("`{text}` is not an ETag this service gave, such as \"3\""),

@@ -2,6 +2,7 @@
 
 pub mod auth;
 mod crud;
+mod document;
 mod documents;
 mod extract;
 mod geojson;
@@ -13,6 +14,7 @@ mod spool;
 mod stats;
 mod system;
 
+pub use document::{openapi, openapi_base, openapi_json, to_json};
 pub use extract::BodyLimit;
 pub use stats::StatsCache;
 
@@ -20,7 +22,6 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
-use utoipa_actix_web::AppExt;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -105,181 +106,6 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(keys::list_keys)
         .service(keys::create_key)
         .service(keys::revoke_key);
-}
-
-/// The document's header: info and tags; `routes` adds the paths.
-pub fn openapi_base() -> OpenApiDoc {
-    ApiDoc::openapi()
-}
-
-/// The OpenAPI document, built from `routes` without starting a server.
-pub fn openapi() -> OpenApiDoc {
-    let (_, document) = actix_web::App::new()
-        .into_utoipa_app()
-        .openapi(openapi_base())
-        .configure(routes)
-        .split_for_parts();
-    complete(document)
-}
-
-/// What the routes' annotations cannot say: the database faults every operation can answer, and the
-/// GeoJSON of the lists drawn on a map.
-pub fn complete(document: OpenApiDoc) -> OpenApiDoc {
-    let mut document = with_database_faults(document);
-    geojson::document(&mut document);
-    with_sort_keys(&mut document);
-    with_group_keys(&mut document);
-    document
-}
-
-/// The query parameter `name` of `GET path`, if the document has it.
-fn query_parameter<'a>(
-    document: &'a mut OpenApiDoc,
-    path: &str,
-    name: &str,
-) -> Option<&'a mut utoipa::openapi::path::Parameter> {
-    use utoipa::openapi::RefOr;
-    let operation = document.paths.paths.get_mut(path)?.get.as_mut()?;
-    operation
-        .parameters
-        .iter_mut()
-        .flatten()
-        .find_map(|parameter| match parameter {
-            RefOr::T(parameter) if parameter.name == name => Some(parameter),
-            _ => None,
-        })
-}
-
-/// A string of `keys` separated by single commas, each with `prefix` allowed before it.
-fn key_list(keys: &[&str], prefix: &str) -> utoipa::openapi::Object {
-    use utoipa::openapi::{ObjectBuilder, Type};
-    let key = format!("{prefix}({})", keys.join("|"));
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some(format!("^{key}(,{key})*$")))
-        .build()
-}
-
-/// Gives each list's `sort` parameter the keys that list takes, as a pattern, in its description and
-/// in a valid example.
-fn with_sort_keys(document: &mut OpenApiDoc) {
-    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-    use utoipa::openapi::Required;
-    for kind in crate::domain::ResourceKind::ALL {
-        let keys = crate::store::sort_key_names(kind);
-        let path = format!("/v1/{}", kind.collection());
-        if let Some(sort) = query_parameter(document, &path, "sort") {
-            *sort = ParameterBuilder::new()
-                .name("sort")
-                .parameter_in(ParameterIn::Query)
-                .required(Required::False)
-                .description(Some(format!(
-                    "Comma-separated sort keys, `-` for descending; ties are broken by `id`, and a key \
-                     given again adds nothing. Keys: {}.",
-                    keys.join(", ")
-                )))
-                .schema(Some(key_list(&keys, "-?")))
-                .example(Some(serde_json::json!(format!("-{},{}", keys[0], keys[1]))))
-                .build();
-        }
-    }
-}
-
-/// Gives each aggregate's `group_by` parameter the keys it takes, as a pattern.
-fn with_group_keys(document: &mut OpenApiDoc) {
-    use crate::domain::{ExchangeGroup, FundingGroup, GroupKey, IndicatorGroup, ProjectGroup};
-    fn codes<K: GroupKey>() -> Vec<&'static str> {
-        K::ALL.iter().map(|key| key.code()).collect()
-    }
-    for (path, keys) in [
-        ("/v1/stats/fundings", codes::<FundingGroup>()),
-        ("/v1/stats/projects", codes::<ProjectGroup>()),
-        ("/v1/stats/exchanges", codes::<ExchangeGroup>()),
-        ("/v1/stats/indicators", codes::<IndicatorGroup>()),
-    ] {
-        if let Some(group_by) = query_parameter(document, path, "group_by") {
-            group_by.schema = Some(key_list(&keys, "").into());
-        }
-    }
-}
-
-/// Adds the answers any operation that uses the database can give when the database cannot serve it:
-/// 503 (unreachable, busy, read-only) with `Retry-After`, and for writes 507 (disk full).
-fn with_database_faults(mut document: OpenApiDoc) -> OpenApiDoc {
-    use utoipa::openapi::{
-        header::HeaderBuilder, schema::Type, Content, ObjectBuilder, Ref, Response, ResponseBuilder,
-    };
-    let problem = |description: &str, retry: bool| -> Response {
-        let mut response = ResponseBuilder::new().description(description).content(
-            crate::error::PROBLEM_JSON,
-            Content::new(Some(Ref::from_schema_name("Problem"))),
-        );
-        if retry {
-            response = response.header(
-                "Retry-After",
-                HeaderBuilder::new()
-                    .schema(Some(
-                        ObjectBuilder::new()
-                            .schema_type(Type::Integer)
-                            .minimum(Some(0)),
-                    ))
-                    .description(Some("Seconds to wait before retrying"))
-                    .build(),
-            );
-        }
-        response.build()
-    };
-    for (path, item) in document.paths.paths.iter_mut() {
-        if !path.starts_with("/v1/") || path == "/v1/sectors" {
-            continue;
-        }
-        let reads = [&mut item.get].into_iter().flatten();
-        let writes = [
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten();
-        for (operation, write) in reads.map(|o| (o, false)).chain(writes.map(|o| (o, true))) {
-            let responses = &mut operation.responses.responses;
-            responses.entry("503".into()).or_insert_with(|| {
-                problem(
-                    "The database cannot serve this now (unreachable, busy or read-only). Retry \
-                     after `Retry-After` seconds; a write retried with the same `Idempotency-Key` \
-                     is applied at most once",
-                    true,
-                )
-                .into()
-            });
-            if write {
-                responses.entry("507".into()).or_insert_with(|| {
-                    problem(
-                        "The database's disk is full; nothing was written. Retry once space has \
-                         been freed",
-                        false,
-                    )
-                    .into()
-                });
-            }
-        }
-    }
-    document
-}
-
-/// The document as committed in `openapi/openapi.json`.
-pub fn openapi_json() -> String {
-    to_json(&openapi())
-}
-
-/// `document` as `openapi/openapi.json` holds it: pretty, with a final newline.
-pub fn to_json(document: &OpenApiDoc) -> String {
-    let mut json = document
-        .to_pretty_json()
-        .expect("the OpenAPI document serializes");
-    json.push('\n');
-    json
 }
 
 /// The paths the API serves and the methods each takes, read from its OpenAPI document: an undeclared

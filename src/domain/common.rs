@@ -518,6 +518,24 @@ fn field_error(parent: String, message: String) -> FieldError {
     FieldError::new(parent, message)
 }
 
+/// JSON has one kind of number, so `2.0` is the integer 2 (as JSON Schema's `integer` says): written
+/// as an integer it deserializes into integer fields, and into float fields all the same.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) => {
+            if let Some(float) = number.as_f64().filter(|_| number.is_f64()) {
+                if float.fract() == 0.0 && float.abs() < 9.0e15 {
+                    *number = serde_json::Number::from(float as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
+    }
+}
+
 /// Reads a value of `T` out of JSON; a mistake names its field as a JSON pointer. Every body and import
 /// line passes here, so this is where text holding U+0000 is refused.
 pub fn parse_value<T: serde::de::DeserializeOwned>(
@@ -526,6 +544,8 @@ pub fn parse_value<T: serde::de::DeserializeOwned>(
     if let Some(error) = find_nul(&value) {
         return Err(error);
     }
+    let mut value = value;
+    integral_numbers_as_integers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|error| {
         let parent = pointer(error.path());
         field_error(parent, error.into_inner().to_string())

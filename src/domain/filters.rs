@@ -21,7 +21,7 @@ pub struct PageParams {
     #[param(example = "-start,title")]
     pub sort: Option<String>,
     /// The language of `display_name` (a BCP 47 tag), before any `Accept-Language`.
-    #[param(value_type = Option<String>, example = "vi")]
+    #[param(example = "vi")]
     pub lang: Option<LanguageTag>,
 }
 
@@ -81,7 +81,7 @@ macro_rules! filter {
             #[param(value_type = Option<String>, max_length = 200, example = "water")]
             pub q: Option<SearchText>,
             /// Only the record with this external id, as `system:id`.
-            #[param(value_type = Option<String>, example = "jica:0601234")]
+            #[param(value_type = Option<String>, pattern = "^[^:\\u0000]+:[^\\u0000]+$", example = "jica:0601234")]
             pub external_id: Option<ExternalIdQuery>,
             /// Only records changed at or after this instant (RFC 3339).
             pub updated_since: Option<DateTime<Utc>>,
@@ -114,7 +114,7 @@ filter! {
     /// Filters of `GET /v1/cities`. Sort keys: `name`, `country`, `population`, `created_at`, `updated_at`, `id`.
     CityFilter {
         /// ISO 3166-1 alpha-2 code.
-        #[param(value_type = Option<String>, example = "JP")]
+        #[param(example = "JP")]
         country: CountryCode,
         admin_level: AdminLevel,
         /// The places that lie in this one.
@@ -126,7 +126,7 @@ filter! {
     /// Filters of `GET /v1/organizations`. Sort keys: `name`, `kind`, `country`, `created_at`, `updated_at`, `id`.
     OrganizationFilter {
         kind: OrganizationKind,
-        #[param(value_type = Option<String>, example = "JP")]
+        #[param(example = "JP")]
         country: CountryCode,
         city_id: Uuid,
         /// The organizations that are part of this one.
@@ -141,15 +141,15 @@ filter! {
         /// Partnerships that include this city.
         city_id: Uuid,
         /// Partnerships with a city in this country.
-        #[param(value_type = Option<String>, example = "KH")]
+        #[param(example = "KH")]
         country: CountryCode,
         kind: PartnershipKind,
         status: PartnershipStatus,
         /// Established in or after this (partial) date.
-        #[param(value_type = Option<String>, example = "1990")]
+        #[param(example = "1990")]
         established_from: PartialDate,
         /// Established in or before this (partial) date.
-        #[param(value_type = Option<String>, example = "2010")]
+        #[param(example = "2010")]
         established_to: PartialDate,
     }
 }
@@ -161,9 +161,9 @@ filter! {
         kind: AgreementKind,
         /// Agreements this organization signed.
         signatory_id: Uuid,
-        #[param(value_type = Option<String>, example = "2000")]
+        #[param(example = "2000")]
         signed_from: PartialDate,
-        #[param(value_type = Option<String>, example = "2020-12")]
+        #[param(example = "2020-12")]
         signed_to: PartialDate,
         /// Agreements that bind this city.
         city_id: Uuid,
@@ -177,11 +177,11 @@ filter! {
     /// `updated_at`, `id`.
     DocumentFilter {
         category: DocumentCategory,
-        #[param(value_type = Option<String>, example = "en")]
+        #[param(example = "en")]
         language: LanguageTag,
-        #[param(value_type = Option<String>, example = "2010")]
+        #[param(example = "2010")]
         published_from: PartialDate,
-        #[param(value_type = Option<String>, example = "2020")]
+        #[param(example = "2020")]
         published_to: PartialDate,
     }
 }
@@ -204,7 +204,7 @@ filter! {
         /// Projects in this city.
         city_id: Uuid,
         /// Projects in a city of this country.
-        #[param(value_type = Option<String>, example = "KH")]
+        #[param(example = "KH")]
         country: CountryCode,
         sector: Sector,
         status: ProjectStatus,
@@ -215,13 +215,13 @@ filter! {
         /// Projects with this policy marker as a significant or principal objective (significance 1 or 2).
         policy_marker: PolicyMarkerCode,
         /// Projects tagged with this SDG target.
-        #[param(value_type = Option<String>, example = "6.1")]
+        #[param(example = "6.1")]
         sdg_target: SdgTarget,
         /// Started in or after this (partial) date.
-        #[param(value_type = Option<String>, example = "2010")]
+        #[param(example = "2010")]
         start_from: PartialDate,
         /// Started in or before this (partial) date.
-        #[param(value_type = Option<String>, example = "2015-06")]
+        #[param(example = "2015-06")]
         start_to: PartialDate,
     }
 }
@@ -232,18 +232,18 @@ filter! {
     FundingFilter {
         project_id: Uuid,
         partnership_id: Uuid,
-        #[param(value_type = Option<String>, example = "KH")]
+        #[param(example = "KH")]
         recipient_country: CountryCode,
         kind: FundingKind,
         funder_id: Uuid,
         receiver_id: Uuid,
         instrument: Instrument,
         aid_type: AidType,
-        #[param(value_type = Option<String>, example = "JPY")]
+        #[param(example = "JPY")]
         currency: CurrencyCode,
-        #[param(value_type = Option<String>, example = "2000")]
+        #[param(example = "2000")]
         start_from: PartialDate,
-        #[param(value_type = Option<String>, example = "2010")]
+        #[param(example = "2010")]
         start_to: PartialDate,
     }
 }
@@ -257,9 +257,9 @@ filter! {
         partnership_id: Uuid,
         /// Exchanges from, to or among this city.
         city_id: Uuid,
-        #[param(value_type = Option<String>, example = "1997")]
+        #[param(example = "1997")]
         start_from: PartialDate,
-        #[param(value_type = Option<String>, example = "2008")]
+        #[param(example = "2008")]
         start_to: PartialDate,
         status: ExchangeStatus,
     }
@@ -270,15 +270,15 @@ filter! {
     IndicatorFilter {
         city_id: Uuid,
         organization_id: Uuid,
-        #[param(value_type = Option<String>, example = "VN")]
+        #[param(example = "VN")]
         country: CountryCode,
         partnership_id: Uuid,
         project_id: Uuid,
-        #[param(value_type = Option<String>, example = "non_revenue_water_rate")]
+        #[param(example = "non_revenue_water_rate")]
         metric: MetricCode,
-        #[param(value_type = Option<String>, example = "2000")]
+        #[param(example = "2000")]
         period_from: PartialDate,
-        #[param(value_type = Option<String>, example = "2010")]
+        #[param(example = "2010")]
         period_to: PartialDate,
     }
 }

@@ -70,7 +70,7 @@ pub struct ImportLine {
     pub op: ImportOp,
     /// The record's body, as its create endpoint takes it, plus its `id`. Without an `id`, an upsert
     /// replaces the record carrying the body's first external id, or creates one. A delete needs only `id`.
-    #[schema(value_type = Object, example = json!({"id": "0e3b2c1a-5d4f-4a7b-9c8d-112233445566", "name": "Surabaya", "country": "ID"}))]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>, example = json!({"id": "0e3b2c1a-5d4f-4a7b-9c8d-112233445566", "name": "Surabaya", "country": "ID"}))]
     pub data: serde_json::Value,
 }
 

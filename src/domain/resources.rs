@@ -20,7 +20,7 @@ macro_rules! common_fields {
             pub external_ids: ExternalIds,
             /// Citations supporting this record.
             #[serde(default)]
-            #[schema(value_type = Vec<Source>)]
+            #[schema(value_type = Vec<Source>, max_items = 200)]
             pub sources: List<Source>,
             #[serde(default)]
             pub notes: Option<LongText>,
@@ -274,7 +274,7 @@ common_fields! {
         pub names: Names,
         /// Other spellings the sources use ("Haiphong").
         #[serde(default)]
-        #[schema(value_type = Vec<String>, example = json!(["Haiphong"]))]
+        #[schema(value_type = Vec<ShortText>, max_items = 200, example = json!(["Haiphong"]))]
         pub aliases: List<ShortText>,
         pub country: CountryCode,
         #[serde(default)]
@@ -387,14 +387,14 @@ common_fields! {
         pub founded: Option<PartialDate>,
         /// Names it had before, with when each was used.
         #[serde(default)]
-        #[schema(value_type = Vec<FormerName>)]
+        #[schema(value_type = Vec<FormerName>, max_items = 200)]
         pub former_names: List<FormerName>,
         /// The name in other languages, by BCP 47 tag.
         #[serde(default)]
         pub names: Names,
         /// Other spellings the sources use.
         #[serde(default)]
-        #[schema(value_type = Vec<String>)]
+        #[schema(value_type = Vec<ShortText>, max_items = 200)]
         pub aliases: List<ShortText>,
     }
 }
@@ -504,7 +504,7 @@ common_fields! {
         #[serde(default)]
         pub secretariat_id: Option<Uuid>,
         #[serde(default)]
-        #[schema(value_type = Vec<NetworkMember>)]
+        #[schema(value_type = Vec<NetworkMember>, max_items = 200)]
         pub members: List<NetworkMember>,
         #[serde(default)]
         pub summary: Option<LongText>,
@@ -618,7 +618,7 @@ common_fields! {
         /// How its form and status changed, oldest first: from each `date` on, the partnership had that
         /// `kind` and/or `status`. The latest kind and status given here are `kind` and `status`.
         #[serde(default)]
-        #[schema(value_type = Vec<PartnershipChange>)]
+        #[schema(value_type = Vec<PartnershipChange>, max_items = 200)]
         pub history: List<PartnershipChange>,
     }
 }
@@ -730,15 +730,15 @@ common_fields! {
         pub signed: Option<PartialDate>,
         /// Organizations that signed it.
         #[serde(default)]
-        #[schema(value_type = Vec<Uuid>)]
+        #[schema(value_type = Vec<Uuid>, max_items = 200)]
         pub signatory_ids: List<Uuid>,
         /// The cities it binds, any number (a memorandum of nine cities names nine).
         #[serde(default)]
-        #[schema(value_type = Vec<Uuid>)]
+        #[schema(value_type = Vec<Uuid>, max_items = 200)]
         pub city_ids: List<Uuid>,
         /// The projects it started.
         #[serde(default)]
-        #[schema(value_type = Vec<Uuid>)]
+        #[schema(value_type = Vec<Uuid>, max_items = 200)]
         pub project_ids: List<Uuid>,
         /// The earlier agreement this one renews.
         #[serde(default)]
@@ -933,7 +933,7 @@ vocabulary! {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResultIndicator {
-    #[schema(value_type = String, example = "non_revenue_water_rate")]
+    #[schema(example = "non_revenue_water_rate")]
     pub metric: MetricCode,
     /// Required when `measure` is `unit`.
     #[serde(default)]
@@ -979,10 +979,10 @@ pub struct ProjectResult {
     #[serde(default)]
     pub baseline: Option<ResultPoint>,
     #[serde(default)]
-    #[schema(value_type = Vec<ResultPoint>)]
+    #[schema(value_type = Vec<ResultPoint>, max_items = 200)]
     pub targets: List<ResultPoint>,
     #[serde(default)]
-    #[schema(value_type = Vec<ResultPoint>)]
+    #[schema(value_type = Vec<ResultPoint>, max_items = 200)]
     pub actuals: List<ResultPoint>,
 }
 
@@ -1111,10 +1111,10 @@ common_fields! {
         #[serde(default)]
         pub partnership_id: Option<Uuid>,
         /// Where it happens: one or more cities.
-        #[schema(value_type = Vec<Uuid>, min_items = 1)]
+        #[schema(value_type = Vec<Uuid>, max_items = 200, min_items = 1)]
         pub city_ids: List<Uuid>,
         #[serde(default)]
-        #[schema(value_type = Vec<Sector>)]
+        #[schema(value_type = Vec<Sector>, max_items = 200)]
         pub sectors: List<Sector>,
         #[serde(default)]
         pub status: Option<ProjectStatus>,
@@ -1128,26 +1128,26 @@ common_fields! {
         #[serde(default)]
         pub parent_id: Option<Uuid>,
         #[serde(default)]
-        #[schema(value_type = Vec<Participant>)]
+        #[schema(value_type = Vec<Participant>, max_items = 200)]
         pub participants: List<Participant>,
         /// What the project achieved, in words.
         #[serde(default)]
         pub results_summary: Option<LongText>,
         /// The results framework: each result's indicator with its baseline, targets and actual values.
         #[serde(default)]
-        #[schema(value_type = Vec<ProjectResult>)]
+        #[schema(value_type = Vec<ProjectResult>, max_items = 200)]
         pub results: List<ProjectResult>,
         /// Policy objectives, each marker at most once.
         #[serde(default)]
-        #[schema(value_type = Vec<PolicyMarker>)]
+        #[schema(value_type = Vec<PolicyMarker>, max_items = 200)]
         pub policy_markers: List<PolicyMarker>,
         /// SDG targets the project serves, each at most once.
         #[serde(default)]
-        #[schema(value_type = Vec<String>, example = json!(["6.1", "11.6"]))]
+        #[schema(value_type = Vec<SdgTarget>, max_items = 200, example = json!(["6.1", "11.6"]))]
         pub sdg_targets: List<SdgTarget>,
         /// Where on the ground: plants, landfills, islands.
         #[serde(default)]
-        #[schema(value_type = Vec<Site>)]
+        #[schema(value_type = Vec<Site>, max_items = 200)]
         pub sites: List<Site>,
     }
 }
@@ -1545,7 +1545,7 @@ common_fields! {
         pub end: Option<PartialDate>,
         /// The cities taking part, for an exchange among several (a forum, a network meeting).
         #[serde(default)]
-        #[schema(value_type = Vec<Uuid>)]
+        #[schema(value_type = Vec<Uuid>, max_items = 200)]
         pub city_ids: List<Uuid>,
         /// How many took part, counted in `participants_unit`.
         #[serde(default)]
@@ -1556,7 +1556,7 @@ common_fields! {
         pub participants_unit: Option<ParticipantsUnit>,
         /// The participants by group, as the source counts them; they add up to `participants`.
         #[serde(default)]
-        #[schema(value_type = Vec<ParticipantGroup>)]
+        #[schema(value_type = Vec<ParticipantGroup>, max_items = 200)]
         pub breakdown: List<ParticipantGroup>,
         #[serde(default)]
         pub status: Option<ExchangeStatus>,

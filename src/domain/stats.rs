@@ -106,6 +106,19 @@ pub enum Format {
     Csv,
 }
 
+/// A year as partial dates hold them: four digits, as `year_from` and `year_to` are documented.
+fn four_digit_year<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u16>, D::Error> {
+    let year = Option::<u16>::deserialize(deserializer)?;
+    match year {
+        Some(year) if !(1000..=9999).contains(&year) => Err(serde::de::Error::custom(format!(
+            "{year} is not a year from 1000 to 9999"
+        ))),
+        _ => Ok(year),
+    }
+}
+
 /// The filters the project-based aggregates share.
 macro_rules! stats_query {
     ($(#[$attr:meta])* $name:ident, $group:ty, $group_example:literal { $($(#[$field_attr:meta])* $field:ident: $ty:ty,)* }) => {
@@ -120,9 +133,11 @@ macro_rules! stats_query {
             $($(#[$field_attr])* pub $field: Option<$ty>,)*
             /// Only years from this one (of the record's partial date).
             #[param(minimum = 1000, maximum = 9999, example = 2000)]
+            #[serde(default, deserialize_with = "four_digit_year")]
             pub year_from: Option<u16>,
             /// Only years up to this one.
             #[param(minimum = 1000, maximum = 9999, example = 2018)]
+            #[serde(default, deserialize_with = "four_digit_year")]
             pub year_to: Option<u16>,
             /// `csv` answers `text/csv`, as `Accept: text/csv` does.
             #[param(inline)]
@@ -144,7 +159,7 @@ stats_query! {
     /// per kind and currency as well.
     FundingStatsQuery, FundingGroup, "year,funder" {
         /// Fundings of projects in a city of this country, or for this recipient country.
-        #[param(value_type = Option<String>, example = "CN")]
+        #[param(example = "CN")]
         country: CountryCode,
         /// Fundings of projects in this city.
         city_id: Uuid,
@@ -154,7 +169,7 @@ stats_query! {
         /// Fundings of projects with this policy marker as a significant or principal objective.
         policy_marker: PolicyMarkerCode,
         /// Fundings of projects tagged with this SDG target.
-        #[param(value_type = Option<String>, example = "6.1")]
+        #[param(example = "6.1")]
         sdg_target: SdgTarget,
         /// Status of the funded project.
         status: ProjectStatus,
@@ -164,7 +179,7 @@ stats_query! {
         receiver_id: Uuid,
         instrument: Instrument,
         aid_type: AidType,
-        #[param(value_type = Option<String>, example = "JPY")]
+        #[param(example = "JPY")]
         currency: CurrencyCode,
     }
 }
@@ -173,7 +188,7 @@ stats_query! {
     /// Parameters of `/v1/stats/projects`. Keys: sector, status, country, city, start_year, partnership,
     /// policy_marker (markers of significance 1 or 2, with the significance), sdg_target.
     ProjectStatsQuery, ProjectGroup, "sector,status" {
-        #[param(value_type = Option<String>, example = "KH")]
+        #[param(example = "KH")]
         country: CountryCode,
         city_id: Uuid,
         partnership_id: Uuid,
@@ -181,7 +196,7 @@ stats_query! {
         status: ProjectStatus,
         /// Projects with this policy marker as a significant or principal objective.
         policy_marker: PolicyMarkerCode,
-        #[param(value_type = Option<String>, example = "6.1")]
+        #[param(example = "6.1")]
         sdg_target: SdgTarget,
     }
 }
@@ -191,7 +206,7 @@ stats_query! {
     /// its project's), from_country, to_country, from_city, to_city.
     ExchangeStatsQuery, ExchangeGroup, "year,kind" {
         /// Exchanges from or to a city of this country.
-        #[param(value_type = Option<String>, example = "VN")]
+        #[param(example = "VN")]
         country: CountryCode,
         /// Exchanges from or to this city.
         city_id: Uuid,
@@ -205,10 +220,10 @@ stats_query! {
     /// Parameters of `/v1/stats/indicators`. Keys: city, organization, country (of the city, or the
     /// country measured), partnership, year, project; rows always carry the metric and unit.
     IndicatorStatsQuery, IndicatorGroup, "city,year" {
-        #[param(value_type = Option<String>, example = "non_revenue_water_rate")]
+        #[param(example = "non_revenue_water_rate")]
         metric: MetricCode,
         /// Indicators of this country or of its cities.
-        #[param(value_type = Option<String>, example = "KH")]
+        #[param(example = "KH")]
         country: CountryCode,
         city_id: Uuid,
         organization_id: Uuid,
@@ -259,10 +274,10 @@ pub struct ResultStatsQuery {
     /// Results of projects in this city.
     pub city_id: Option<Uuid>,
     /// Results of projects in a city of this country.
-    #[param(value_type = Option<String>, example = "KH")]
+    #[param(example = "KH")]
     pub country: Option<CountryCode>,
     pub kind: Option<ResultKind>,
-    #[param(value_type = Option<String>, example = "non_revenue_water_rate")]
+    #[param(example = "non_revenue_water_rate")]
     pub metric: Option<MetricCode>,
     /// `csv` answers `text/csv`, as `Accept: text/csv` does.
     #[param(inline)]

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 /// Stored and returned exactly as written, so it sorts as text.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, pattern = r"^\d{4}(-\d{2}(-\d{2})?)?$", example = "2016-03")]
+#[schema(value_type = String, pattern = r"^[1-9][0-9]{3}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$", example = "2016-03")]
 pub struct PartialDate(String);
 
 impl PartialDate {
@@ -301,5 +301,79 @@ mod tests {
         assert!(Decimal::parse("1e5").is_err());
         assert!(Decimal::parse("1.").is_err());
         assert!(Decimal::parse("-0.3").is_ok());
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// The pattern the OpenAPI document gives partial dates.
+        const PARTIAL_DATE: &str =
+            r"^[1-9][0-9]{3}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$";
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn partial_dates_read_back_as_written(y in 1000i32..=9999, m in 1u32..=12, d in 1u32..=31, precision in 0..3) {
+                let text = match precision {
+                    0 => format!("{y}"),
+                    1 => format!("{y}-{m:02}"),
+                    _ => format!("{y}-{m:02}-{d:02}"),
+                };
+                let real = chrono::NaiveDate::from_ymd_opt(y, m, if precision == 2 { d } else { 1 }).is_some();
+                match PartialDate::parse(&text) {
+                    Ok(date) => {
+                        prop_assert!(real);
+                        prop_assert_eq!(date.as_str(), text.as_str());
+                        prop_assert_eq!(PartialDate::parse(date.as_str()).unwrap(), date.clone());
+                        prop_assert_eq!(date.year(), y);
+                    }
+                    Err(message) => prop_assert!(!real, "{text}: {message}"),
+                }
+            }
+
+            /// What the documented pattern allows the server takes, but for days a month lacks.
+            #[test]
+            fn the_documented_pattern_is_what_partial_dates_take(
+                text in r"[1-9][0-9]{3}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?",
+            ) {
+                if let Err(message) = PartialDate::parse(&text) {
+                    prop_assert!(message.ends_with("is not a real date"), "{text}: {message}");
+                }
+            }
+
+            #[test]
+            fn partial_dates_refuse_what_the_pattern_refuses(text in any::<String>()) {
+                let pattern = regex::Regex::new(PARTIAL_DATE).unwrap();
+                if PartialDate::parse(&text).is_ok() {
+                    prop_assert!(pattern.is_match(&text), "{text:?}");
+                }
+            }
+
+            #[test]
+            fn amounts_read_back_as_written(minor in 0i64..=MAX_AMOUNT, code in prop::sample::select(vec!["JPY", "USD", "KWD", "CLF"])) {
+                let currency = CurrencyCode::parse(code).unwrap();
+                let largest = i128::from(MAX_AMOUNT) * 10i128.pow(currency.exponent());
+                prop_assume!(i128::from(minor) <= largest);
+                let money = Money { minor, currency };
+                let amount = money.amount();
+                prop_assert_eq!(Decimal::parse(amount.as_str()).unwrap(), amount.clone());
+                prop_assert_eq!(Money::new(&amount, currency).unwrap(), money);
+            }
+
+            #[test]
+            fn amounts_never_panic(text in any::<String>(), digits in "-?[0-9]{0,45}(\\.[0-9]{0,45})?") {
+                let currency = CurrencyCode::parse("USD").unwrap();
+                for text in [text, digits] {
+                    if let Ok(decimal) = Decimal::parse(&text) {
+                        if let Ok(money) = Money::new(&decimal, currency) {
+                            prop_assert!(money.minor >= 0);
+                            prop_assert_eq!(Money::new(&money.amount(), currency).unwrap(), money);
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -226,6 +226,15 @@ fn row_of<R: Resource>(model: &R::Model) -> Result<Map<String, Value>, StoreErro
     }
 }
 
+/// A body with a JSON Merge Patch (RFC 7396) applied, read again as a whole body.
+fn merge_patch<B: serde::de::DeserializeOwned>(
+    mut body: Value,
+    patch: &Value,
+) -> Result<B, crate::domain::FieldError> {
+    json_patch::merge(&mut body, patch);
+    parse_value(body)
+}
+
 fn corrupt<R: Resource>(detail: impl std::fmt::Display) -> StoreError {
     StoreError::Database(DbErr::Custom(format!(
         "a stored {} cannot be read: {detail}",
@@ -361,10 +370,9 @@ impl Store {
                 .await?
                 .ok_or(StoreError::NotFound(R::Body::KIND))?;
             check_precondition(expected, Some(current.meta.version))?;
-            let mut document = serde_json::to_value(&current.data).map_err(corrupt::<R>)?;
-            json_patch::merge(&mut document, patch);
+            let document = serde_json::to_value(&current.data).map_err(corrupt::<R>)?;
             let body: R::Body =
-                parse_value(document).map_err(|error| StoreError::Invalid(vec![error]))?;
+                merge_patch(document, patch).map_err(|error| StoreError::Invalid(vec![error]))?;
             write_body::<R>(txn, id, body, Some(current), actor).await
         })
         .await
@@ -1081,5 +1089,100 @@ impl Store {
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::NewDocument;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn document() -> Value {
+        json!({"title": "Actions for a Sustainable Society", "publisher": "IGES", "published": "2018",
+               "language": "en", "notes": "Read in 2026"})
+    }
+
+    /// Any JSON: objects keyed by the document's fields and by others, holding anything.
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::from),
+            "[0-9]{4}(-[0-9]{2})?".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map(
+                    prop::sample::select(vec![
+                        "title",
+                        "notes",
+                        "published",
+                        "language",
+                        "url",
+                        "sources",
+                        "x"
+                    ])
+                    .prop_map(str::to_owned),
+                    inner,
+                    0..5,
+                )
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A patch of the document's optional texts: each left out, set, or cleared with `null`.
+    fn patch() -> impl Strategy<Value = serde_json::Map<String, Value>> {
+        let field = prop_oneof![
+            Just(None),
+            Just(Some(Value::Null)),
+            "[A-Za-z][A-Za-z ]{0,20}".prop_map(|text| Some(Value::from(text))),
+        ];
+        (field.clone(), field.clone(), field).prop_map(|(publisher, notes, title)| {
+            [("publisher", publisher), ("notes", notes), ("title", title)]
+                .into_iter()
+                .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_patch_sets_what_it_names_clears_its_nulls_and_keeps_the_rest(patch in patch()) {
+            let patched = merge_patch::<NewDocument>(document(), &Value::Object(patch.clone()));
+            if patch.get("title") == Some(&Value::Null) {
+                // The title is required: clearing it is refused, naming the field.
+                prop_assert_eq!(patched.unwrap_err().field, "/title");
+                return Ok(());
+            }
+            let patched = serde_json::to_value(patched.unwrap()).unwrap();
+            let before = document();
+            for field in ["title", "publisher", "notes", "published", "language"] {
+                let expected = match patch.get(field) {
+                    Some(Value::Null) => &Value::Null,
+                    Some(value) => value,
+                    None => &before[field],
+                };
+                prop_assert_eq!(&patched[field], expected, "{}", field);
+            }
+            // Applying it again changes nothing more.
+            let again = merge_patch::<NewDocument>(patched.clone(), &Value::Object(patch)).unwrap();
+            prop_assert_eq!(serde_json::to_value(again).unwrap(), patched);
+        }
+
+        #[test]
+        fn any_patch_is_applied_or_refused_without_panic(patch in any_json()) {
+            if let Ok(patched) = merge_patch::<NewDocument>(document(), &patch) {
+                // Whatever it takes reads back as the same body.
+                let value = serde_json::to_value(&patched).unwrap();
+                prop_assert_eq!(parse_value::<NewDocument>(value).unwrap(), patched);
+            }
+        }
     }
 }

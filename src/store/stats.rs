@@ -84,7 +84,12 @@ fn money_sums(minor: SimpleExpr) -> [Column; 2] {
 
 /// 1 for each row where `expr` is null.
 fn count_null(expr: SimpleExpr) -> SimpleExpr {
-    sum(Expr::case(expr.is_null(), 1).finally(0).into())
+    // A sum over no rows is NULL; a count of none is 0.
+    Func::coalesce([
+        sum(Expr::case(expr.is_null(), 1).finally(0).into()),
+        0.into(),
+    ])
+    .into()
 }
 
 fn project_in_sector(project: SimpleExpr, sector: Sector) -> SimpleExpr {
