@@ -4,7 +4,6 @@
 mod helpers;
 
 mod auth;
-mod client;
 mod conditional;
 mod crud;
 mod errors;
