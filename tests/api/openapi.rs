@@ -88,3 +88,96 @@ fn every_reference_resolves() {
         document["components"]["schemas"].as_object().unwrap(),
     );
 }
+
+/// A record's schema holds its metadata and its body's fields and nothing else; each PATCH takes its
+/// resource's patch schema, in which nothing is required; no parameter is ever `null`.
+#[test]
+fn records_patches_and_parameters_are_described_as_served() {
+    let document: serde_json::Value =
+        serde_json::from_str(&intercity::api::openapi_json()).unwrap();
+    let schemas = &document["components"]["schemas"];
+    for (record, body) in [
+        ("City", "NewCity"),
+        ("Funding", "NewFunding"),
+        ("Project", "NewProject"),
+    ] {
+        let fields: Vec<&String> = schemas[record]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        let mut expected: Vec<&String> = schemas["Meta"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        expected.extend(schemas[body]["properties"].as_object().unwrap().keys());
+        assert_eq!(fields, expected, "{record}");
+        assert_eq!(schemas[record]["additionalProperties"], false, "{record}");
+        for field in ["id", "version", "created_at", "updated_at"] {
+            assert!(
+                schemas[record]["required"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|f| f == field),
+                "{record} {field}"
+            );
+        }
+        let patch = &schemas[format!("{record}Patch")];
+        assert_eq!(
+            patch["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            schemas[body]["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>()
+        );
+        assert!(
+            patch
+                .get("required")
+                .is_none_or(|r| r.as_array().unwrap().is_empty()),
+            "{record}Patch"
+        );
+    }
+    // An optional field may be cleared with null, a required one may not.
+    assert_eq!(
+        schemas["CityPatch"]["properties"]["aliases"]["anyOf"][1]["type"],
+        "null"
+    );
+    assert_eq!(
+        schemas["CityPatch"]["properties"]["name"]["$ref"],
+        "#/components/schemas/ShortText"
+    );
+    assert_eq!(
+        document["paths"]["/v1/cities/{id}"]["patch"]["requestBody"]["content"]
+            ["application/merge-patch+json"]["schema"]["$ref"],
+        "#/components/schemas/CityPatch"
+    );
+    assert_eq!(
+        schemas["Page_City"]["properties"]["items"]["items"]["$ref"],
+        "#/components/schemas/City"
+    );
+    let mut parameters = 0;
+    for item in document["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                parameters += 1;
+                let schema = parameter["schema"].to_string();
+                assert!(
+                    !schema.contains("\"null\""),
+                    "{} may be null: {schema}",
+                    parameter["name"]
+                );
+            }
+        }
+    }
+    assert!(parameters > 100);
+    let countries = schemas["CountryCode"]["enum"].as_array().unwrap();
+    assert!(countries.contains(&"KH".into()) && !countries.contains(&"XX".into()));
+    assert_eq!(countries.len(), 249);
+}

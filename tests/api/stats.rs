@@ -432,3 +432,22 @@ on_both_engines! {
         assert_eq!(deleted.body["referenced_by"][0]["field"], "receiver_id");
     }
 }
+
+// What the document's parameter and body schemas allow is what the server takes, at their edges.
+on_both_engines! {
+    async fn edges_of_the_documented_schemas(app: TestApp) {
+        // Years are four digits.
+        app.get("/v1/stats/fundings?year_to=999").await.assert_problem(400, "year_to");
+        app.get("/v1/stats/projects?year_from=10000").await.assert_problem(400, "year_from");
+        assert_eq!(app.get("/v1/stats/fundings?year_to=1000").await.status, StatusCode::OK);
+        // A total over no rows still counts: none is 0, not null.
+        let empty = app.get("/v1/stats/exchanges?country=VN").await;
+        assert_eq!(empty.body["rows"], json!([{"count": 0, "participants": null, "count_without_participants": 0}]));
+        // JSON has one kind of number: 940000.0 is the integer 940000.
+        let id = app.create("cities", json!({"name": "Kitakyushu", "country": "JP", "population": 940000.0})).await;
+        assert_eq!(app.get(&format!("/v1/cities/{id}")).await.body["population"], 940000);
+        app.post("/v1/cities", &json!({"name": "Dalian", "country": "CN", "population": 940000.5}))
+            .await
+            .assert_problem(422, "/population");
+    }
+}
