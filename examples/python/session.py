@@ -28,6 +28,8 @@ from intercity_client.api.projects import create_project, delete_project, get_pr
 from intercity_client.api.stats import funding_stats
 from intercity_client.errors import UnexpectedStatus
 from intercity_client.models import (
+    CountryCode,
+    CurrencyCode,
     City,
     Document,
     Exchange,
@@ -113,13 +115,13 @@ def main(base_url, token):
     # 2. Two cities, with their names in the local script.
     kitakyushu = expect("create city Kitakyushu", create_city.sync_detailed(client=client, body=NewCity(
         name=f"Kitakyushu {tag}", local_name="北九州市", names=Names.from_dict({"ja": "北九州市", "en": "Kitakyushu"}),
-        country="JP", region="Fukuoka", latitude=33.883, longitude=130.875, population=940000, population_year=2020,
+        country=CountryCode("JP"), region="Fukuoka", latitude=33.883, longitude=130.875, population=940000, population_year=2020,
         external_ids=ExternalIds.from_dict({"example": f"city-kitakyushu-{tag}"}),
         sources=cite(document, "Kitakyushu and Dalian became friendship cities in 1979."),
     )), 201, City)
     dalian = expect("create city Dalian", create_city.sync_detailed(client=client, body=NewCity(
         name=f"Dalian {tag}", local_name="大连市", names=Names.from_dict({"zh": "大连市", "en": "Dalian"}),
-        country="CN", region="Liaoning", latitude=38.914, longitude=121.614,
+        country=CountryCode("CN"), region="Liaoning", latitude=38.914, longitude=121.614,
         external_ids=ExternalIds.from_dict({"example": f"city-dalian-{tag}"}),
         sources=cite(document, "Kitakyushu and Dalian became friendship cities in 1979."),
     )), 201, City)
@@ -153,7 +155,7 @@ def main(base_url, token):
     for currency, amount, funder in to_fund:
         funding = expect(f"create funding in {currency}", create_funding.sync_detailed(client=client, body=NewFunding(
             project_id=project.id, kind=FundingKind.COMMITMENT, funder_description=funder, amount=amount,
-            currency=currency, start="2019", end="2019",
+            currency=CurrencyCode(currency), start="2019", end="2019",
             sources=cite(document, f"The project was granted {amount} {currency}."),
         )), 201, Funding)
         if not isinstance(funding.amount, str) or Decimal(funding.amount) != Decimal(amount) \

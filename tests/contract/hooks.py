@@ -37,6 +37,10 @@ RULES_ACROSS_RECORDS_OR_FIELDS = [
     r" is before the start, ",
     # items that must differ by their id or code, where the schema can only ask whole items to differ
     r" is listed twice$",
+    r"^is required unless value_low and value_high give a range$",
+    r"^give participants too, or leave this out$",
+    r"^is required when the measure is unit$",
+    r"^is required unless the measure is qualitative$",
     # the calendar: the pattern of a partial date cannot know February's length
     r"is not a real date$",
     # the path and the body: the external id in the path against the body's

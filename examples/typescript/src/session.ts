@@ -162,7 +162,7 @@ async function session(baseUrl: string, token: string): Promise<string> {
       sources: cite("The air quality project started in April 2019."),
     },
   }));
-  const toFund = [
+  const toFund: { currency: Schemas["CurrencyCode"]; amount: string; funder: string }[] = [
     { currency: "JPY", amount: "150000000", funder: "City of Kitakyushu" },
     { currency: "USD", amount: "250000.50", funder: "A development bank" },
   ];
