@@ -26,8 +26,9 @@ pub fn openapi() -> OpenApiDoc {
 /// GeoJSON of the lists drawn on a map.
 fn complete(document: OpenApiDoc) -> OpenApiDoc {
     let mut document = with_database_faults(document);
-    with_record_schemas(&mut document);
+    // The value rules first, so that the patch schemas copy them.
     with_value_rules(&mut document);
+    with_record_schemas(&mut document);
     with_strict_parameters(&mut document);
     geojson::document(&mut document);
     with_sort_keys(&mut document);
@@ -271,6 +272,54 @@ fn with_record_schemas(document: &mut OpenApiDoc) {
             .any(|item| matches!(item, RefOr::T(Schema::Object(object)) if null_type(object))),
         _ => false,
     };
+    // A map (`Names`, `ExternalIds`) is merged key by key, so in a patch `null` removes a key: each
+    // map gets a `{Map}Patch` whose values may be null, and patches name it instead.
+    let mut map_patches = std::collections::BTreeMap::new();
+    for (name, schema) in schemas.iter() {
+        let RefOr::T(Schema::Object(map)) = schema else {
+            continue;
+        };
+        let Some(value) = map.additional_properties.as_deref() else {
+            continue;
+        };
+        let AdditionalProperties::RefOr(value) = value else {
+            continue;
+        };
+        let mut patch = map.clone();
+        patch.description = map
+            .description
+            .as_ref()
+            .map(|description| format!("{description} In a patch, `null` removes a key."));
+        patch.example = None;
+        patch.additional_properties = Some(Box::new(AdditionalProperties::RefOr(
+            AnyOfBuilder::new()
+                .item(value.clone())
+                .item(Object::with_type(Type::Null))
+                .into(),
+        )));
+        map_patches.insert(name.clone(), patch);
+    }
+    let patch_of_map = |schema: &mut RefOr<Schema>| {
+        let reference = match schema {
+            RefOr::Ref(reference) => reference,
+            RefOr::T(Schema::AnyOf(any)) => match any.items.iter_mut().find_map(|item| match item {
+                RefOr::Ref(reference) => Some(reference),
+                _ => None,
+            }) {
+                Some(reference) => reference,
+                None => return,
+            },
+            _ => return,
+        };
+        let name = reference
+            .ref_location
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
+        if map_patches.contains_key(name) {
+            reference.ref_location = format!("#/components/schemas/{name}Patch");
+        }
+    };
     let mut patched = Vec::new();
     for (name, _, record, body) in records {
         let mut patch = body.clone();
@@ -298,9 +347,13 @@ fn with_record_schemas(document: &mut OpenApiDoc) {
                 .description(description)
                 .into();
         }
+        patch.properties.values_mut().for_each(patch_of_map);
         schemas.insert(name.clone(), Schema::Object(record).into());
         schemas.insert(format!("{name}Patch"), Schema::Object(patch).into());
         patched.push(name);
+    }
+    for (name, patch) in map_patches {
+        schemas.insert(format!("{name}Patch"), Schema::Object(patch).into());
     }
     // A PATCH answers the record it takes a patch of.
     for item in document.paths.paths.values_mut() {
@@ -411,10 +464,13 @@ fn with_value_rules(document: &mut OpenApiDoc) {
     }
 }
 
+/// What `If-Match` takes: `*`, or one ETag this service gives (a record's version, quoted).
+const IF_MATCH: &str = r#"^(\*|(W/)?"[0-9]{1,9}")$"#;
+
 /// Parameters as strict as the server: none is ever `null` (a header or query string holds text), and
 /// free text refuses U+0000.
 fn with_strict_parameters(document: &mut OpenApiDoc) {
-    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    use utoipa::openapi::schema::{Schema, SchemaFormat, SchemaType, Type};
     use utoipa::openapi::RefOr;
     for item in document.paths.paths.values_mut() {
         let operations = [
@@ -441,6 +497,12 @@ fn with_strict_parameters(document: &mut OpenApiDoc) {
                     if let [single] = types.as_slice() {
                         object.schema_type = SchemaType::Type(single.clone());
                     }
+                }
+                if parameter.name == "If-Match" {
+                    object.pattern = Some(IF_MATCH.to_owned());
+                    // A format a tool knows as opaque: schemathesis, for one, keeps header values to
+                    // letters and digits unless their format is registered, and cannot quote an ETag.
+                    object.format = Some(SchemaFormat::Custom("etag".to_owned()));
                 }
                 let text = matches!(object.schema_type, SchemaType::Type(Type::String));
                 if text

@@ -127,7 +127,7 @@ does not serve reads without a key", body = Problem, content_type = "application
             params(
                 ("system" = String, Path, pattern = "^[A-Za-z0-9_.-]{1,100}$", description = "The external system, such as `jica`: 1 to 100 letters, digits, `_`, `-` or `.`"),
                 ("external_id" = String, Path, description = "The record's id in that system"),
-                ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "Replace only if the record is at this version"),
+                ("If-Match" = Option<String>, Header, description = "Replace only if the record is at this version"),
             ),
             request_body = $body,
             security(("bearer" = ["editor"])),
@@ -171,7 +171,7 @@ does not serve reads without a key", body = Problem, content_type = "application
             security(("bearer" = ["editor"])),
             params(
                 ("id" = Uuid, Path, description = "The record's id"),
-                ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "Replace only if the record is at this version (its ETag)"),
+                ("If-Match" = Option<String>, Header, description = "Replace only if the record is at this version (its ETag)"),
             ),
             request_body = $body,
             responses(
@@ -214,7 +214,7 @@ does not serve reads without a key", body = Problem, content_type = "application
             security(("bearer" = ["editor"])),
             params(
                 ("id" = Uuid, Path, description = "The record's id"),
-                ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "Patch only if the record is at this version (its ETag)"),
+                ("If-Match" = Option<String>, Header, description = "Patch only if the record is at this version (its ETag)"),
             ),
             request_body(content = Object, content_type = "application/merge-patch+json",
                 description = "The fields to change", example = json!({"notes": "Checked against the 2018 report"})),
@@ -254,7 +254,7 @@ does not serve reads without a key", body = Problem, content_type = "application
             security(("bearer" = ["editor"])),
             params(
                 ("id" = Uuid, Path, description = "The record's id"),
-                ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#, description = "Delete only if the record is at this version (its ETag)"),
+                ("If-Match" = Option<String>, Header, description = "Delete only if the record is at this version (its ETag)"),
             ),
             responses(
                 (status = 204, description = "Deleted"),

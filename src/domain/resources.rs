@@ -1394,7 +1394,7 @@ common_fields! {
         pub receiver_id: Option<Uuid>,
         /// The funder's share of a cost, in percent (more than 0, at most 100).
         #[serde(default)]
-        #[schema(minimum = 0, maximum = 100, example = 20)]
+        #[schema(exclusive_minimum = 0, maximum = 100, example = 20)]
         pub share: Option<f64>,
         #[serde(default)]
         #[schema(example = "JICA Partnership Program")]

@@ -600,7 +600,8 @@ async fn reference_errors(
             .or_default()
             .insert(reference.id);
     }
-    let mut found: BTreeSet<Uuid> = BTreeSet::new();
+    // Keyed by the resource too: an id one resource holds is no reference to another.
+    let mut found: BTreeSet<(ResourceKind, Uuid)> = BTreeSet::new();
     for (target, ids) in &wanted {
         let stmt = Query::select()
             .column("id")
@@ -608,14 +609,14 @@ async fn reference_errors(
             .and_where(Expr::col("id").is_in(ids.iter().copied()))
             .take();
         for row in txn.query_all(&stmt).await? {
-            found.insert(row.try_get::<Uuid>("", "id")?);
+            found.insert((*target, row.try_get::<Uuid>("", "id")?));
         }
     }
     let mut errors = Vec::new();
     for reference in references {
         if reference.target == kind && reference.id == id {
             errors.push(self_reference(reference));
-        } else if !found.contains(&reference.id) {
+        } else if !found.contains(&(reference.target, reference.id)) {
             errors.push(missing_reference(reference));
         } else if reference.target == kind && closes_cycle(txn, reference, id).await? {
             errors.push(FieldError::new(

@@ -265,6 +265,11 @@ on_both_engines! {
         assert_eq!(app.change_count().await, before);
         // The server's fields cannot be patched.
         app.patch(&path, &json!({"version": 9})).await.assert_problem(422, "/version");
+        // A map is merged key by key: a key's null removes it, the others stay.
+        let ids = app.patch(&path, &json!({"external_ids": {"odakyu": "7", "jica": "J-1"}})).await;
+        assert_eq!(ids.body["external_ids"], json!({"odakyu": "7", "jica": "J-1"}), "{}", ids.body);
+        let ids = app.patch(&path, &json!({"external_ids": {"odakyu": null}})).await;
+        assert_eq!(ids.body["external_ids"], json!({"jica": "J-1"}), "{}", ids.body);
     }
 
     async fn money_is_exact_and_canonical(app: TestApp) {

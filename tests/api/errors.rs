@@ -93,6 +93,9 @@ on_both_engines! {
             ("indicators", json!({"city_id": f.kitakyushu, "metric": "rate", "unit": "%",
                 "period": "2006", "value": "1,5"}), "/value"),
             ("agreements", json!({"title": "T", "kind": "other", "partnership_id": missing}), "/partnership_id"),
+            // An organization's id is no city, even where the same body names it as an organization.
+            ("networks", json!({"name": "N", "kind": "forum", "secretariat_id": f.jica,
+                "members": [{"city_id": f.jica}]}), "/members/0/city_id"),
         ];
         for (collection, body, field) in cases {
             refused(&app, app.post(&format!("/v1/{collection}"), &body), 422, field).await;

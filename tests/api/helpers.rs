@@ -30,7 +30,38 @@ pub struct TestApp {
     pub reader_token: String,
     pub editor_token: String,
     pub admin_token: String,
-    _dir: Option<tempfile::TempDir>,
+    _database: Option<Scratch>,
+}
+
+/// Where a test's database lives, removed when this is dropped: the SQLite file's folder, or the
+/// PostgreSQL database (dropped over a connection of its own, since `Drop` cannot await).
+pub enum Scratch {
+    Folder { _dir: tempfile::TempDir },
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let Scratch::Postgres { admin_url, name } = self else {
+            return;
+        };
+        let (admin_url, name) = (admin_url.clone(), name.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let admin = Database::connect(&admin_url).await?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await?;
+                admin.close().await
+            })
+        });
+        // A database left behind is dropped by the next run (see `postgres_template`).
+        let _ = dropped.join();
+    }
 }
 
 /// A response, read whole.
@@ -175,15 +206,18 @@ fn postgres_url() -> Option<String> {
     }
 }
 
-/// A fresh database for `engine`: its URL, and the folder that holds it on SQLite.
-pub async fn fresh_database(engine: Engine) -> Option<(String, Option<tempfile::TempDir>)> {
-    let (database_url, dir) = match engine {
+/// A fresh database for `engine`: its URL, and what removes it when dropped.
+pub async fn fresh_database(engine: Engine) -> Option<(String, Scratch)> {
+    let (database_url, scratch) = match engine {
         Engine::Sqlite => {
             let template = sqlite_template().await;
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("intercity.db");
             std::fs::copy(&template, &path).unwrap();
-            (format!("sqlite://{}?mode=rwc", path.display()), Some(dir))
+            (
+                format!("sqlite://{}?mode=rwc", path.display()),
+                Scratch::Folder { _dir: dir },
+            )
         }
         Engine::Postgres => {
             let Some(admin_url) = postgres_url() else {
@@ -206,15 +240,16 @@ pub async fn fresh_database(engine: Engine) -> Option<(String, Option<tempfile::
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
             admin.close().await.unwrap();
-            (with_database(&admin_url, &name), None)
+            let url = with_database(&admin_url, &name);
+            (url, Scratch::Postgres { admin_url, name })
         }
     };
-    Some((database_url, dir))
+    Some((database_url, scratch))
 }
 
 /// A database with no tables at all, as a new installation or an older version starts from: its URL,
-/// and the folder that holds it on SQLite.
-pub async fn empty_database(engine: Engine) -> Option<(String, Option<tempfile::TempDir>)> {
+/// and what removes it when dropped.
+pub async fn empty_database(engine: Engine) -> Option<(String, Scratch)> {
     match engine {
         Engine::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -222,11 +257,11 @@ pub async fn empty_database(engine: Engine) -> Option<(String, Option<tempfile::
                 "sqlite://{}?mode=rwc",
                 dir.path().join("empty.db").display()
             );
-            Some((url, Some(dir)))
+            Some((url, Scratch::Folder { _dir: dir }))
         }
         Engine::Postgres => {
             let admin_url = postgres_url()?;
-            // The template's name carries this run's process id, so the cleanup above drops it later.
+            // Named after this run's template, so a run that stops early leaves it to the next one's cleanup.
             let prefix = postgres_template(&admin_url).await;
             let name = format!("{prefix}_empty_{}", uuid::Uuid::now_v7().simple());
             let admin = Database::connect(&admin_url).await.unwrap();
@@ -235,7 +270,8 @@ pub async fn empty_database(engine: Engine) -> Option<(String, Option<tempfile::
                 .await
                 .unwrap();
             admin.close().await.unwrap();
-            Some((with_database(&admin_url, &name), None))
+            let url = with_database(&admin_url, &name);
+            Some((url, Scratch::Postgres { admin_url, name }))
         }
     }
 }
@@ -243,7 +279,7 @@ pub async fn empty_database(engine: Engine) -> Option<(String, Option<tempfile::
 /// Starts the app with settings changed by `configure`, or returns None when PostgreSQL is asked for but
 /// not configured.
 pub async fn spawn_with(engine: Engine, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
-    let (database_url, dir) = fresh_database(engine).await?;
+    let (database_url, database) = fresh_database(engine).await?;
     let mut settings = settings();
     settings.database_url = database_url;
     configure(&mut settings);
@@ -279,7 +315,7 @@ pub async fn spawn_with(engine: Engine, configure: impl FnOnce(&mut Settings)) -
         reader_token,
         editor_token,
         admin_token,
-        _dir: dir,
+        _database: Some(database),
     })
 }
 
@@ -304,7 +340,7 @@ impl TestApp {
             reader_token: self.reader_token.clone(),
             editor_token: self.editor_token.clone(),
             admin_token: self.admin_token.clone(),
-            _dir: None,
+            _database: None,
         }
     }
 

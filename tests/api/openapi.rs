@@ -153,6 +153,19 @@ fn records_patches_and_parameters_are_described_as_served() {
         schemas["CityPatch"]["properties"]["name"]["$ref"],
         "#/components/schemas/ShortText"
     );
+    // A map is merged key by key: in a patch, a key's null removes it.
+    assert_eq!(
+        schemas["CityPatch"]["properties"]["names"]["anyOf"][0]["$ref"],
+        "#/components/schemas/NamesPatch"
+    );
+    assert_eq!(
+        schemas["NamesPatch"]["additionalProperties"]["anyOf"][1]["type"],
+        "null"
+    );
+    assert_eq!(
+        schemas["NamesPatch"]["propertyNames"],
+        schemas["Names"]["propertyNames"]
+    );
     assert_eq!(
         document["paths"]["/v1/cities/{id}"]["patch"]["requestBody"]["content"]
             ["application/merge-patch+json"]["schema"]["$ref"],

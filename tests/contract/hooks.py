@@ -1,6 +1,10 @@
 """Schemathesis hooks for the contract run (tests/contract/run.sh).
 
-Two things the OpenAPI document cannot say, handled here so the run stays strict everywhere else:
+Three things the OpenAPI document cannot say to schemathesis, handled here so the run stays strict
+everywhere else:
+- `If-Match` has the format `etag`: schemathesis keeps header values it generates to letters and
+  digits unless their format is registered, so without this it cannot send a quoted ETag and sends
+  an unquoted one the pattern forbids as if it were valid;
 - a list's `cursor` is opaque: only one a list returned is valid, so generated ones are dropped
   (tests/api/lists.rs pages with real cursors, forged and foreign ones included);
 - a write whose body the schema allows can still be refused with 422 for a rule across records or
@@ -13,7 +17,18 @@ Two things the OpenAPI document cannot say, handled here so the run stays strict
 import re
 
 import schemathesis
+from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
+
+# What `If-Match` takes (the document's pattern): `*`, or a record's version as a strong or weak ETag.
+schemathesis.openapi.format(
+    "etag",
+    st.one_of(
+        st.just("*"),
+        st.integers(min_value=0, max_value=999_999_999).map(lambda version: f'"{version}"'),
+        st.integers(min_value=0, max_value=999_999_999).map(lambda version: f'W/"{version}"'),
+    ),
+)
 
 # Each error message of a 422 the schema cannot prevent, as the server words it.
 RULES_ACROSS_RECORDS_OR_FIELDS = [
@@ -36,9 +51,15 @@ RULES_ACROSS_RECORDS_OR_FIELDS = [
     r"^the latest kind in history is \w+$",
     r" is before the start, ",
     # items that must differ by their id or code, where the schema can only ask whole items to differ
-    r" is listed twice$",
+    r" is listed twice( in this role)?$",
     r"^is required unless value_low and value_high give a range$",
-    r"^give participants too, or leave this out$",
+    r"give participants too, or leave this out$",
+    r"^is required with a breakdown \(which adds up to \d+\)$",
+    r"^qualifies (a value|an amount); give the \w+ too, or leave this out$",
+    r"^required when an amount is given$",
+    r"^is required with value_(low|high)$",
+    r"^a qualitative measure has no value; describe it in comment$",
+    r"^is required for a qualitative measure$",
     r"^is required when the measure is unit$",
     r"^is required unless the measure is qualitative$",
     # the calendar: the pattern of a partial date cannot know February's length
