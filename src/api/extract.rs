@@ -38,12 +38,14 @@ pub fn refuse_nul(field: &str, text: &str) -> Result<(), ApiError> {
 }
 
 /// Reads a value of `T` out of JSON, naming the field of the first mistake.
-pub fn parse_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+pub fn parse_json_value<T: DeserializeOwned + serde::Serialize>(
+    value: serde_json::Value,
+) -> Result<T, ApiError> {
     crate::domain::parse_value(value).map_err(|error| ApiError::Unprocessable(vec![error]))
 }
 
 /// Parses a body: malformed JSON is a 400; well-formed JSON of the wrong shape is a 422.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub fn parse_json<T: DeserializeOwned + serde::Serialize>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|error| ApiError::BadRequest {
             detail: format!("the body is not valid JSON: {error}"),
@@ -105,7 +107,7 @@ impl FromRequest for JsonBytes {
 /// A JSON body parsed into `T`.
 pub struct Json<T>(pub T);
 
-impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+impl<T: DeserializeOwned + serde::Serialize + 'static> FromRequest for Json<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 

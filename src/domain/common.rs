@@ -538,7 +538,7 @@ fn integral_numbers_as_integers(value: &mut serde_json::Value) {
 
 /// Reads a value of `T` out of JSON; a mistake names its field as a JSON pointer. Every body and import
 /// line passes here, so this is where text holding U+0000 is refused.
-pub fn parse_value<T: serde::de::DeserializeOwned>(
+pub fn parse_value<T: serde::de::DeserializeOwned + serde::Serialize>(
     value: serde_json::Value,
 ) -> Result<T, FieldError> {
     if let Some(error) = find_nul(&value) {
@@ -546,10 +546,41 @@ pub fn parse_value<T: serde::de::DeserializeOwned>(
     }
     let mut value = value;
     integral_numbers_as_integers(&mut value);
-    serde_path_to_error::deserialize(value).map_err(|error| {
+    let parsed: T = serde_path_to_error::deserialize(&value).map_err(|error| {
         let parent = pointer(error.path());
         field_error(parent, error.into_inner().to_string())
-    })
+    })?;
+    let read = serde_json::to_value(&parsed)
+        .map_err(|error| FieldError::new("", format!("cannot be read back: {error}")))?;
+    match object_given_as_array(&value, &read) {
+        Some(field) => Err(FieldError::new(&field, "must be an object, not an array")),
+        None => Ok(parsed),
+    }
+}
+
+/// Where `given` has an array and `read` (the value parsed from it, written out again) an object.
+/// serde reads a struct out of an array of its fields in order, so `"term": [null, null]` would be
+/// taken as `{"from": null, "until": null}`; the API's objects are spelled as objects.
+fn object_given_as_array(given: &serde_json::Value, read: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match (given, read) {
+        (Value::Array(_), Value::Object(_)) => Some(String::new()),
+        (Value::Object(given), Value::Object(read)) => read.iter().find_map(|(key, read)| {
+            let inner = object_given_as_array(given.get(key)?, read)?;
+            Some(format!("{}{inner}", pointer_step(key)))
+        }),
+        (Value::Array(given), Value::Array(read)) => {
+            given
+                .iter()
+                .zip(read)
+                .enumerate()
+                .find_map(|(index, (given, read))| {
+                    let inner = object_given_as_array(given, read)?;
+                    Some(format!("/{index}{inner}"))
+                })
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

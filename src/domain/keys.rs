@@ -98,10 +98,21 @@ impl KeyName {
 }
 
 /// How long a new key lasts: a number of days (`90d`) or hours (`12h`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(try_from = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
 #[schema(value_type = String, pattern = "^[1-9][0-9]*[dh]$", example = "90d")]
 pub struct Lifetime(Duration);
+
+impl From<Lifetime> for String {
+    fn from(lifetime: Lifetime) -> Self {
+        let hours = lifetime.0.num_hours();
+        if hours % 24 == 0 {
+            format!("{}d", hours / 24)
+        } else {
+            format!("{hours}h")
+        }
+    }
+}
 
 /// Longest lifetime a key may be given: ten years.
 const MAX_LIFETIME_DAYS: i64 = 3650;
@@ -188,7 +199,7 @@ impl ApiKey {
 }
 
 /// A key to make.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
     pub name: KeyName,

@@ -1549,7 +1549,8 @@ common_fields! {
         pub city_ids: List<Uuid>,
         /// How many took part, counted in `participants_unit`.
         #[serde(default)]
-        #[schema(example = 26)]
+        // A count up to u32's maximum, more than `int32` (the format utoipa gives u32) holds.
+        #[schema(example = 26, format = Int64, maximum = 4_294_967_295_u64)]
         pub participants: Option<u32>,
         /// What `participants` counts; people when not given.
         #[serde(default)]
@@ -1582,7 +1583,7 @@ vocabulary! {
 pub struct ParticipantGroup {
     #[schema(example = "Kitakyushu representatives")]
     pub group: ShortText,
-    #[schema(example = 8)]
+    #[schema(example = 8, format = Int64, maximum = 4_294_967_295_u64)]
     pub count: u32,
 }
 record_type!(

@@ -227,7 +227,7 @@ fn row_of<R: Resource>(model: &R::Model) -> Result<Map<String, Value>, StoreErro
 }
 
 /// A body with a JSON Merge Patch (RFC 7396) applied, read again as a whole body.
-fn merge_patch<B: serde::de::DeserializeOwned>(
+fn merge_patch<B: serde::de::DeserializeOwned + serde::Serialize>(
     mut body: Value,
     patch: &Value,
 ) -> Result<B, crate::domain::FieldError> {

@@ -55,6 +55,9 @@ on_both_engines! {
             (json!({"name": "A", "country": "JP", "sources": [{"document_id": "d", "quote": "q"}]}), "/sources/0/document_id"),
             (json!({"name": "A", "country": "JP", "external_ids": {"bad system": "1"}}), "/external_ids"),
             (json!([1, 2]), ""),
+            // serde would read a struct out of its fields in order; an object must be an object.
+            (json!({"name": "A", "country": "JP", "sources": [[uuid::Uuid::now_v7(), "a quote"]]}), "/sources/0"),
+            (json!(["A", "JP"]), ""),
         ];
         for (body, field) in cases {
             refused(&app, app.post("/v1/cities", &body), 422, field).await;
