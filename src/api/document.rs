@@ -431,6 +431,9 @@ fn with_value_rules(document: &mut OpenApiDoc) {
             object.enum_values = Some(codes.into_iter().map(Into::into).collect());
         }
     }
+    if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut("PartialDate") {
+        object.pattern = Some(format!("^{}$", crate::domain::PARTIAL_DATE_PATTERN));
+    }
     for name in ["ShortText", "LongText"] {
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
             object.pattern = Some(NOT_BLANK.to_owned());

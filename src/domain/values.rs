@@ -9,8 +9,21 @@ use utoipa::ToSchema;
 /// Stored and returned exactly as written, so it sorts as text.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, pattern = r"^[1-9][0-9]{3}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$", example = "2016-03")]
+#[schema(value_type = String, example = "2016-03")]
 pub struct PartialDate(String);
+
+/// Exactly the texts `PartialDate::parse` takes, as a regular expression (the OpenAPI document's
+/// pattern, anchored there): each month's length, and 29 February in leap years only.
+pub const PARTIAL_DATE_PATTERN: &str = concat!(
+    "(",
+    "[1-9][0-9]{3}(-(0[1-9]|1[0-2]))?",
+    "|[1-9][0-9]{3}-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])",
+    "|[1-9][0-9]{3}-(0[469]|11)-(0[1-9]|[12][0-9]|30)",
+    "|[1-9][0-9]{3}-02-(0[1-9]|1[0-9]|2[0-8])",
+    // Leap years: divisible by 4 but not by 100, or by 400.
+    "|([1-9][0-9](0[48]|[2468][048]|[13579][26])|([2468][048]|[13579][26])00)-02-29",
+    ")"
+);
 
 impl PartialDate {
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -303,13 +316,21 @@ mod tests {
         assert!(Decimal::parse("-0.3").is_ok());
     }
 
+    #[test]
+    fn the_partial_date_pattern_has_29_february_in_leap_years_only() {
+        let pattern = regex::Regex::new(&format!("^{PARTIAL_DATE_PATTERN}$")).unwrap();
+        for year in 1000..=9999 {
+            let leap = chrono::NaiveDate::from_ymd_opt(year, 2, 29).is_some();
+            assert_eq!(pattern.is_match(&format!("{year}-02-29")), leap, "{year}");
+            assert!(pattern.is_match(&format!("{year}-02-28")), "{year}");
+        }
+        assert!(!pattern.is_match("0999"));
+        assert!(!pattern.is_match("2016-04-31"));
+    }
+
     mod properties {
         use super::*;
         use proptest::prelude::*;
-
-        /// The pattern the OpenAPI document gives partial dates.
-        const PARTIAL_DATE: &str =
-            r"^[1-9][0-9]{3}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$";
 
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(512))]
@@ -333,22 +354,28 @@ mod tests {
                 }
             }
 
-            /// What the documented pattern allows the server takes, but for days a month lacks.
+            /// What the documented pattern allows the server takes.
             #[test]
-            fn the_documented_pattern_is_what_partial_dates_take(
-                text in r"[1-9][0-9]{3}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?",
-            ) {
-                if let Err(message) = PartialDate::parse(&text) {
-                    prop_assert!(message.ends_with("is not a real date"), "{text}: {message}");
-                }
+            fn the_documented_pattern_is_what_partial_dates_take(text in PARTIAL_DATE_PATTERN) {
+                prop_assert!(PartialDate::parse(&text).is_ok(), "{text}");
             }
 
             #[test]
             fn partial_dates_refuse_what_the_pattern_refuses(text in any::<String>()) {
-                let pattern = regex::Regex::new(PARTIAL_DATE).unwrap();
+                let pattern = regex::Regex::new(&format!("^{PARTIAL_DATE_PATTERN}$")).unwrap();
                 if PartialDate::parse(&text).is_ok() {
                     prop_assert!(pattern.is_match(&text), "{text:?}");
                 }
+            }
+
+            /// Every day of a year is a date of the pattern, and no other: leap years (1600, 2000,
+            /// 2024) and the century years that are not (1900, 2100) included.
+            #[test]
+            fn the_pattern_knows_each_months_length(y in 1000i32..=9999, m in 1u32..=12, d in 1u32..=31) {
+                let pattern = regex::Regex::new(&format!("^{PARTIAL_DATE_PATTERN}$")).unwrap();
+                let text = format!("{y}-{m:02}-{d:02}");
+                let real = chrono::NaiveDate::from_ymd_opt(y, m, d).is_some();
+                prop_assert_eq!(pattern.is_match(&text), real, "{}", text);
             }
 
             #[test]

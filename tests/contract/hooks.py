@@ -18,7 +18,23 @@ import re
 
 import schemathesis
 from hypothesis import strategies as st
+from hypothesis.internal import lambda_sources
 from schemathesis.generation import GenerationMode
+
+# Hypothesis names a filter by parsing its lambda's source file. Deep in schemathesis' coverage
+# phase, CPython 3.11's `ast.parse` can fail with "AST constructor recursion depth mismatch" (a
+# CPython bug, gh-106905); the name only labels the strategy, so such a lambda goes unnamed instead.
+_describe_lambda = lambda_sources._lambda_description
+
+
+def _lambda_description(f):
+    try:
+        return _describe_lambda(f)
+    except (SystemError, RecursionError):
+        return "lambda: <unknown>"
+
+
+lambda_sources._lambda_description = _lambda_description
 
 # What `If-Match` takes (the document's pattern): `*`, or a record's version as a strong or weak ETag.
 schemathesis.openapi.format(
@@ -41,6 +57,7 @@ RULES_ACROSS_RECORDS_OR_FIELDS = [
     r"^give the kind or the status it changed to$",
     r"^name exactly one subject: ",
     r"^give a value or a range \(value_low and value_high\), not both$",
+    r" is below value_low, ",
     r"^give a project_id, a partnership_id or a recipient_country",
     r"^is required unless funder_description says who funded$",
     r"^say how exactly the point places the site$",
@@ -62,8 +79,6 @@ RULES_ACROSS_RECORDS_OR_FIELDS = [
     r"^is required for a qualitative measure$",
     r"^is required when the measure is unit$",
     r"^is required unless the measure is qualitative$",
-    # the calendar: the pattern of a partial date cannot know February's length
-    r"is not a real date$",
     # the path and the body: the external id in the path against the body's
     r"^is `.*`, but the path says `.*`$",
     # an earlier request: an Idempotency-Key is bound to its first request

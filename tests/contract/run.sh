@@ -17,14 +17,16 @@ seed=${CONTRACT_SEED:-20261201}
 examples=${CONTRACT_EXAMPLES:-20}
 
 mkdir -p "$(dirname "$venv")"
-exec 9>"$venv.lock"
-flock 9
-if ! "$venv/bin/python" -c 'import sys, importlib.metadata as m; sys.exit(m.version("schemathesis") != sys.argv[1])' \
-    "${requirement#*==}" 2>/dev/null; then
-    echo "contract: installing $requirement into $venv"
-    python3 -m venv "$venv"
-    "$venv/bin/python" -m pip --quiet --disable-pip-version-check install "$requirement"
-fi
+# One run installs while the others wait; then each goes on its own.
+(
+    flock 9
+    if ! "$venv/bin/python" -c 'import sys, importlib.metadata as m; sys.exit(m.version("schemathesis") != sys.argv[1])' \
+        "${requirement#*==}" 2>/dev/null; then
+        echo "contract: installing $requirement into $venv"
+        python3 -m venv "$venv"
+        "$venv/bin/python" -m pip --quiet --disable-pip-version-check install "$requirement"
+    fi
+) 9>"$venv.lock"
 
 work=$(mktemp -d)
 server=
