@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Order, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
 use sea_orm::Value as SeaValue;
 use sea_orm::{
     ActiveModelTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
@@ -183,18 +183,13 @@ fn common_condition<R: Resource>(filter: &R::Filter) -> Condition {
         .map(|q| fold(&q.0))
         .filter(|q| !q.is_empty())
         .map(|q| {
-            let escaped = q
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
+            // Folded text is letters and digits only, so it holds no LIKE wildcard to escape.
             Expr::col("id").in_subquery(
                 Query::select()
                     .column("record_id")
                     .from("search_terms")
                     .and_where(Expr::col("resource").eq(R::Body::KIND.name()))
-                    .and_where(
-                        Expr::col("term").like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
-                    )
+                    .and_where(Expr::col("term").like(format!("%{q}%")))
                     .take(),
             )
         });

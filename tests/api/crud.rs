@@ -302,6 +302,15 @@ on_both_engines! {
         assert_eq!(referrers.len(), 5);
         assert_eq!(app.get(&format!("/v1/cities/{}", f.phnom_penh)).await.status, StatusCode::OK);
         assert_eq!(app.change_count().await, before);
+        // One reference is enough.
+        let utility = app.create("organizations", json!({"name": "Phnom Penh Water Supply Authority",
+            "kind": "other"})).await;
+        app.create("fundings", json!({"project_id": f.project, "kind": "commitment", "funder_id": f.jica,
+            "receiver_id": utility})).await;
+        let reply = app.delete(&format!("/v1/organizations/{utility}")).await;
+        assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+        assert_eq!(reply.body["referenced_by"].as_array().map(Vec::len), Some(1), "{}", reply.body);
+        assert_eq!(app.get(&format!("/v1/organizations/{utility}")).await.status, StatusCode::OK);
     }
 
     async fn project_phases_cannot_form_a_cycle(app: TestApp) {

@@ -34,10 +34,10 @@ MUTANTS = {
         "Some(expected) if current.is_none() => {",
         ["conditional::stale_if_match_is_412_and_changes_nothing::sqlite"],
     ),
-    "search-wildcards-unescaped": (
+    "search-query-not-folded": (
         "src/store/crud.rs",
-        """.replace('%', "\\\\%")""",
-        """.replace('%', "%")""",
+        ".map(|q| fold(&q.0))",
+        ".map(|q| q.0.to_string())",
         ["lists::filters_select_what_they_say::sqlite"],
     ),
     "cursor-repeats-its-last-row": (
