@@ -186,6 +186,15 @@ pub fn to_json(document: &OpenApiDoc) -> String {
     json
 }
 
+/// The name of the component schema `reference` points to.
+fn schema_name(reference: &utoipa::openapi::Ref) -> &str {
+    reference
+        .ref_location
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+}
+
 /// Each record's schema as one object of its metadata's fields and its body's and no others (a derived
 /// `allOf` of the two would close the body's schema to the metadata), and each resource's merge-patch
 /// body, `{Record}Patch`: the body's fields, none required, and those a record may lack nullable, since
@@ -204,14 +213,13 @@ fn with_record_schemas(document: &mut OpenApiDoc) {
         let RefOr::Ref(reference) = reference else {
             return None;
         };
-        let name = reference.ref_location.rsplit('/').next()?;
-        match schemas.get(name) {
+        match schemas.get(schema_name(reference)) {
             Some(RefOr::T(Schema::Object(object))) => Some(object.clone()),
             _ => None,
         }
     };
     let name_of = |reference: &RefOr<Schema>| match reference {
-        RefOr::Ref(reference) => reference.ref_location.rsplit('/').next().map(str::to_owned),
+        RefOr::Ref(reference) => Some(schema_name(reference).to_owned()),
         RefOr::T(_) => None,
     };
     // (record, body's name, record's schema, body's schema)
@@ -311,12 +319,8 @@ fn with_record_schemas(document: &mut OpenApiDoc) {
             },
             _ => return,
         };
-        let name = reference
-            .ref_location
-            .rsplit('/')
-            .next()
-            .unwrap_or_default();
-        if map_patches.contains_key(name) {
+        let name = schema_name(reference).to_owned();
+        if map_patches.contains_key(&name) {
             reference.ref_location = format!("#/components/schemas/{name}Patch");
         }
     };
@@ -369,7 +373,7 @@ fn with_record_schemas(document: &mut OpenApiDoc) {
                     RefOr::Ref(_) => None,
                 })
                 .and_then(|schema| match schema {
-                    RefOr::Ref(reference) => reference.ref_location.rsplit('/').next(),
+                    RefOr::Ref(reference) => Some(schema_name(reference)),
                     RefOr::T(_) => None,
                 })
                 .map(str::to_owned),
@@ -450,13 +454,18 @@ fn with_value_rules(document: &mut OpenApiDoc) {
         map.max_properties = Some(MAX_LIST);
         map
     };
+    // A name's key is a language tag, as the `LanguageTag` schema has it.
+    let language_tag = match components.schemas.get("LanguageTag") {
+        Some(RefOr::T(Schema::Object(tag))) => tag.pattern.clone(),
+        _ => None,
+    };
     let names = map(ObjectBuilder::new()
         .schema_type(Type::String)
-        .pattern(Some(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"))
+        .pattern(language_tag)
         .build());
     let systems = map(ObjectBuilder::new()
         .schema_type(Type::String)
-        .pattern(Some(r"^[A-Za-z0-9_.-]{1,100}$"))
+        .pattern(Some(EXTERNAL_SYSTEM))
         .build());
     for (name, rules) in [("Names", names), ("ExternalIds", systems)] {
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
@@ -469,6 +478,10 @@ fn with_value_rules(document: &mut OpenApiDoc) {
 
 /// What `If-Match` takes: `*`, or one ETag this service gives (a record's version, quoted).
 const IF_MATCH: &str = r#"^(\*|(W/)?"[0-9]{1,9}")$"#;
+/// What `Idempotency-Key` takes: 1 to 255 printable ASCII characters.
+const IDEMPOTENCY_KEY: &str = "^[!-~]{1,255}$";
+/// An external system's name, as external-id keys and the `system` path parameter take it.
+const EXTERNAL_SYSTEM: &str = "^[A-Za-z0-9_.-]{1,100}$";
 
 /// Parameters as strict as the server: none is ever `null` (a header or query string holds text), and
 /// free text refuses U+0000.
@@ -501,11 +514,17 @@ fn with_strict_parameters(document: &mut OpenApiDoc) {
                         object.schema_type = SchemaType::Type(single.clone());
                     }
                 }
-                if parameter.name == "If-Match" {
-                    object.pattern = Some(IF_MATCH.to_owned());
-                    // A format a tool knows as opaque: schemathesis, for one, keeps header values to
-                    // letters and digits unless their format is registered, and cannot quote an ETag.
-                    object.format = Some(SchemaFormat::Custom("etag".to_owned()));
+                match parameter.name.as_str() {
+                    "If-Match" => {
+                        object.pattern = Some(IF_MATCH.to_owned());
+                        // A format a tool knows as opaque: schemathesis, for one, keeps header values
+                        // to letters and digits unless their format is registered, and cannot quote
+                        // an ETag.
+                        object.format = Some(SchemaFormat::Custom("etag".to_owned()));
+                    }
+                    "Idempotency-Key" => object.pattern = Some(IDEMPOTENCY_KEY.to_owned()),
+                    "system" => object.pattern = Some(EXTERNAL_SYSTEM.to_owned()),
+                    _ => {}
                 }
                 let text = matches!(object.schema_type, SchemaType::Type(Type::String));
                 if text
