@@ -438,6 +438,15 @@ fn with_value_rules(document: &mut OpenApiDoc) {
     if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut("PartialDate") {
         object.pattern = Some(format!("^{}$", crate::domain::PARTIAL_DATE_PATTERN));
     }
+    for (name, pattern) in [
+        ("Decimal", crate::domain::DECIMAL_PATTERN),
+        ("Amount", crate::domain::AMOUNT_PATTERN),
+    ] {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
+            object.pattern = Some(format!("^{pattern}$"));
+            object.max_length = Some(crate::domain::MAX_DECIMAL_LENGTH);
+        }
+    }
     for name in ["ShortText", "LongText"] {
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
             object.pattern = Some(NOT_BLANK.to_owned());

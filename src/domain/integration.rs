@@ -83,7 +83,7 @@ pub struct LineError {
     /// JSON pointer into that line.
     #[schema(example = "/data/amount")]
     pub field: String,
-    #[schema(example = "an amount cannot be negative")]
+    #[schema(example = "an amount has no sign, and cannot be negative")]
     pub message: String,
 }
 

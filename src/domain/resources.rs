@@ -1031,12 +1031,6 @@ impl ProjectResult {
                 )),
                 _ => {}
             }
-            if point.value.as_ref().is_some_and(|v| v.number().is_none()) {
-                errors.push(FieldError::new(
-                    format!("{at}/value"),
-                    "has more than 28 significant digits",
-                ));
-            }
             if point.qualifier.is_some() && point.value.is_none() {
                 errors.push(FieldError::new(
                     format!("{at}/qualifier"),
@@ -1403,11 +1397,10 @@ common_fields! {
         pub instrument: Option<Instrument>,
         #[serde(default)]
         pub aid_type: Option<AidType>,
-        /// Exact decimal amount, at least 0 and at most 100000000000000 (10^14, in any currency), with no
-        /// more decimals than the currency has; omit it when the sources give none.
+        /// The amount, with no more decimals than the currency has; omit it when the sources give none.
         #[serde(default)]
         #[schema(example = "800000000")]
-        pub amount: Option<Decimal>,
+        pub amount: Option<Amount>,
         /// Required with an amount.
         #[serde(default)]
         pub currency: Option<CurrencyCode>,
@@ -1772,13 +1765,12 @@ impl Body for NewIndicator {
         match (&self.value, range) {
             (Some(_), (None, None)) => {}
             (None, (Some(low), Some(high))) => {
-                if let (Some(low), Some(high)) = (low.number(), high.number()) {
-                    if high < low {
-                        errors.push(FieldError::new(
-                            "/value_high",
-                            format!("{high} is below value_low, {low}"),
-                        ));
-                    }
+                let (low, high) = (low.number(), high.number());
+                if high < low {
+                    errors.push(FieldError::new(
+                        "/value_high",
+                        format!("{high} is below value_low, {low}"),
+                    ));
                 }
             }
             (Some(_), _) => errors.push(FieldError::new(

@@ -352,7 +352,8 @@ impl ResultStatsRow {
         let baseline = result.baseline.as_ref();
         let actual = latest(&result.actuals);
         let target = latest(&result.targets);
-        let number = |point: Option<&ResultPoint>| point.and_then(|p| p.value.as_ref()?.number());
+        let number =
+            |point: Option<&ResultPoint>| point.and_then(|p| Some(p.value.as_ref()?.number()));
         let (b, a, t) = (number(baseline), number(actual), number(target));
         // Checked: values near the 28-digit limit give no figure rather than an overflow.
         let change = b.zip(a).and_then(|(b, a)| a.checked_sub(b));

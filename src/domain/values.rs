@@ -142,33 +142,43 @@ impl From<CurrencyCode> for String {
 }
 
 /// A decimal number written as a string (`"800000000"`, `"12.5"`, `"-0.3"`): never a float, so it is
-/// kept exactly.
+/// kept exactly. At most 40 characters, and 28 digits before the point (what arithmetic keeps).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, pattern = r"^-?\d+(\.\d+)?$", example = "800000000")]
+#[schema(value_type = String, example = "800000000")]
 pub struct Decimal(String);
+
+/// The longest decimal or amount, in characters.
+pub const MAX_DECIMAL_LENGTH: usize = 40;
+
+/// Exactly the texts of at most `MAX_DECIMAL_LENGTH` characters that `Decimal::parse` takes, as a
+/// regular expression (the OpenAPI document's pattern, anchored there).
+pub const DECIMAL_PATTERN: &str = r"-?0*[0-9]{1,28}(\.[0-9]+)?";
 
 impl Decimal {
     pub fn parse(text: &str) -> Result<Self, String> {
         let digits = text.strip_prefix('-').unwrap_or(text);
         let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
         let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if !all_digits(whole) || !all_digits(fraction) || digits.len() > 40 {
+        if !all_digits(whole) || !all_digits(fraction) || text.len() > MAX_DECIMAL_LENGTH {
             return Err(format!(
-                "`{text}` is not a decimal number written as a string, such as \"1250.50\""
+                "`{text}` is not a decimal number written as a string of at most {MAX_DECIMAL_LENGTH} \
+                 characters, such as \"1250.50\""
             ));
+        }
+        if whole.trim_start_matches('0').len() > 28 {
+            return Err(format!("`{text}` has more than 28 digits before the point"));
         }
         Ok(Self(text.to_owned()))
     }
     pub fn as_str(&self) -> &str {
         &self.0
     }
-    /// The number, for arithmetic; `None` past the 28 significant digits arithmetic keeps.
-    pub fn number(&self) -> Option<rust_decimal::Decimal> {
-        self.0.parse().ok()
-    }
-    pub fn is_negative(&self) -> bool {
-        self.0.starts_with('-') && self.0.bytes().any(|b| (b'1'..=b'9').contains(&b))
+    /// The number, for arithmetic (digits past the 28 significant ones it keeps are rounded).
+    pub fn number(&self) -> rust_decimal::Decimal {
+        self.0
+            .parse()
+            .expect("a decimal has at most 28 digits before the point")
     }
 }
 
@@ -185,6 +195,52 @@ impl From<Decimal> for String {
     }
 }
 
+/// An amount of money, in major units of its currency: a decimal written as a string, at least 0 and
+/// at most 100000000000000 (10^14, in any currency), with no sign. It may have no more decimals than its
+/// currency has (JPY none, USD 2), which the record's `currency` decides.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "800000000")]
+pub struct Amount(Decimal);
+
+/// Exactly the texts of at most `MAX_DECIMAL_LENGTH` characters that `Amount::parse` takes, as a
+/// regular expression: up to 14 digits before the point, or 10^14 itself.
+pub const AMOUNT_PATTERN: &str = r"0*([0-9]{1,14}(\.[0-9]+)?|100000000000000(\.0+)?)";
+
+impl Amount {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let decimal = Decimal::parse(text)?;
+        if text.starts_with('-') {
+            return Err("an amount has no sign, and cannot be negative".into());
+        }
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let whole = whole.trim_start_matches('0');
+        let over_max = whole.len() > 15
+            || (whole.len() == 15
+                && (whole != MAX_AMOUNT.to_string() || fraction.bytes().any(|b| b != b'0')));
+        if over_max {
+            return Err(format!("`{text}` is larger than the maximum, {MAX_AMOUNT}"));
+        }
+        Ok(Self(decimal))
+    }
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl TryFrom<String> for Amount {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        Self::parse(&text)
+    }
+}
+
+impl From<Amount> for String {
+    fn from(value: Amount) -> String {
+        value.0.into()
+    }
+}
+
 /// The largest amount, in major units of any currency: with up to 4 decimals (ISO 4217's most), its
 /// minor units still fit in i64.
 pub const MAX_AMOUNT: i64 = 100_000_000_000_000;
@@ -197,13 +253,9 @@ pub struct Money {
 }
 
 impl Money {
-    /// Reads a non-negative decimal amount in `currency`; it may not have more decimals than the currency's
-    /// minor unit.
-    pub fn new(amount: &Decimal, currency: CurrencyCode) -> Result<Self, String> {
-        if amount.is_negative() {
-            return Err("an amount cannot be negative".into());
-        }
-        let text = amount.as_str().trim_start_matches('-');
+    /// Reads `amount` in `currency`; it may not have more decimals than the currency's minor unit.
+    pub fn new(amount: &Amount, currency: CurrencyCode) -> Result<Self, String> {
+        let text = amount.as_str();
         let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
         let fraction = fraction.trim_end_matches('0');
         let exponent = currency.exponent();
@@ -213,23 +265,20 @@ impl Money {
                 currency.code()
             ));
         }
+        // At most 10^14 with at most 4 decimals: at most 10^18 minor units, which fit in i64.
         let padded = format!("{whole}{fraction:0<width$}", width = exponent as usize);
-        let largest = i128::from(MAX_AMOUNT) * 10i128.pow(exponent);
-        let too_large = || format!("`{text}` is larger than the maximum, {MAX_AMOUNT}");
-        // A decimal has at most 40 digits, which may not fit in i128: that is too large as well.
-        let minor = padded.parse::<i128>().map_err(|_| too_large())?;
-        if minor > largest {
-            return Err(too_large());
-        }
-        Ok(Self {
-            minor: minor as i64,
-            currency,
-        })
+        let minor = padded
+            .parse::<i64>()
+            .expect("an amount's minor units fit in i64");
+        Ok(Self { minor, currency })
     }
 
     /// The amount as a decimal string with the currency's number of decimals (`"1250.50"`, `"800000000"`).
-    pub fn amount(&self) -> Decimal {
-        Decimal(format_minor(self.minor as i128, self.currency.exponent()))
+    pub fn amount(&self) -> Amount {
+        Amount(Decimal(format_minor(
+            self.minor as i128,
+            self.currency.exponent(),
+        )))
     }
 }
 
@@ -283,7 +332,7 @@ mod tests {
     fn money_is_exact_minor_units() {
         let jpy = CurrencyCode::parse("JPY").unwrap();
         let usd = CurrencyCode::parse("USD").unwrap();
-        let m = |a: &str, c| Money::new(&Decimal::parse(a).unwrap(), c);
+        let m = |a: &str, c| Amount::parse(a).and_then(|amount| Money::new(&amount, c));
         assert_eq!(m("800000000", jpy).unwrap().minor, 800_000_000);
         assert_eq!(m("12.5", usd).unwrap().minor, 1250);
         assert_eq!(m("12.5", usd).unwrap().amount().as_str(), "12.50");
@@ -301,6 +350,8 @@ mod tests {
         assert!(m("100000000000000.0001", clf).is_err());
         assert!(m("100000000000001", jpy).is_err());
         assert!(m(&"9".repeat(40), jpy).is_err());
+        assert!(m("-0", jpy).is_err());
+        assert_eq!(m(&format!("{:0>40}", "1"), jpy).unwrap().minor, 1);
         assert_eq!(format_minor(-5, 2), "-0.05");
     }
 
@@ -379,13 +430,12 @@ mod tests {
             }
 
             #[test]
-            fn amounts_read_back_as_written(minor in 0i64..=MAX_AMOUNT, code in prop::sample::select(vec!["JPY", "USD", "KWD", "CLF"])) {
+            fn amounts_read_back_as_written(minor in 0i64..=MAX_AMOUNT * 10_000, code in prop::sample::select(vec!["JPY", "USD", "KWD", "CLF"])) {
                 let currency = CurrencyCode::parse(code).unwrap();
-                let largest = i128::from(MAX_AMOUNT) * 10i128.pow(currency.exponent());
-                prop_assume!(i128::from(minor) <= largest);
-                let money = Money { minor, currency };
+                let largest = MAX_AMOUNT * 10i64.pow(currency.exponent());
+                let money = Money { minor: minor % (largest + 1), currency };
                 let amount = money.amount();
-                prop_assert_eq!(Decimal::parse(amount.as_str()).unwrap(), amount.clone());
+                prop_assert_eq!(Amount::parse(amount.as_str()).unwrap(), amount.clone());
                 prop_assert_eq!(Money::new(&amount, currency).unwrap(), money);
             }
 
@@ -393,12 +443,33 @@ mod tests {
             fn amounts_never_panic(text in any::<String>(), digits in "-?[0-9]{0,45}(\\.[0-9]{0,45})?") {
                 let currency = CurrencyCode::parse("USD").unwrap();
                 for text in [text, digits] {
-                    if let Ok(decimal) = Decimal::parse(&text) {
-                        if let Ok(money) = Money::new(&decimal, currency) {
+                    if let Ok(amount) = Amount::parse(&text) {
+                        if let Ok(money) = Money::new(&amount, currency) {
                             prop_assert!(money.minor >= 0);
                             prop_assert_eq!(Money::new(&money.amount(), currency).unwrap(), money);
                         }
                     }
+                }
+            }
+
+            /// Decimals and amounts take exactly what their documented pattern and length allow, so a
+            /// client that checks the document is never refused; and every decimal has a number.
+            #[test]
+            fn decimals_take_what_their_pattern_allows(
+                text in any::<String>(),
+                digits in "-?0{0,12}[0-9]{0,30}(\\.[0-9]{0,12})?",
+                near_max in "0{0,3}10{14}(\\.0{0,3}[0-9]?)?",
+            ) {
+                let decimal = regex::Regex::new(&format!("^{DECIMAL_PATTERN}$")).unwrap();
+                let amount = regex::Regex::new(&format!("^{AMOUNT_PATTERN}$")).unwrap();
+                for text in [text, digits, near_max] {
+                    let short = text.len() <= MAX_DECIMAL_LENGTH;
+                    let parsed = Decimal::parse(&text);
+                    prop_assert_eq!(parsed.is_ok(), short && decimal.is_match(&text), "{:?}", text);
+                    if let Ok(parsed) = parsed {
+                        let _ = parsed.number();
+                    }
+                    prop_assert_eq!(Amount::parse(&text).is_ok(), short && amount.is_match(&text), "{:?}", text);
                 }
             }
         }

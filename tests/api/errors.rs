@@ -94,8 +94,14 @@ on_both_engines! {
             ("exchanges", json!({"kind": "seminar", "project_id": f.project, "participants": -1}), "/participants"),
             ("indicators", json!({"city_id": f.kitakyushu, "metric": "Bad Metric", "unit": "%",
                 "period": "2006", "value": "1"}), "/metric"),
+            ("fundings", json!({"project_id": f.project, "kind": "commitment", "funder_id": f.jica, "amount": "-0", "currency": "JPY"}), "/amount"),
             ("indicators", json!({"city_id": f.kitakyushu, "metric": "rate", "unit": "%",
                 "period": "2006", "value": "1,5"}), "/value"),
+            // 29 digits before the point: more than arithmetic on values keeps.
+            ("indicators", json!({"city_id": f.kitakyushu, "metric": "rate", "unit": "%",
+                "period": "2006", "value": format!("1{}", "0".repeat(28))}), "/value"),
+            ("indicators", json!({"city_id": f.kitakyushu, "metric": "rate", "unit": "%",
+                "period": "2006", "value": format!("0.{}", "1".repeat(39))}), "/value"),
             ("agreements", json!({"title": "T", "kind": "other", "partnership_id": missing}), "/partnership_id"),
             // An organization's id is no city, even where the same body names it as an organization.
             ("networks", json!({"name": "N", "kind": "forum", "secretariat_id": f.jica,

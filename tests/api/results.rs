@@ -170,13 +170,15 @@ on_both_engines! {
         let csv = app.get("/v1/stats/results?format=csv").await;
         assert_eq!(csv.status, StatusCode::OK);
 
-        // Values at the edge of the 28 digits arithmetic keeps give no change rather than an error.
-        let huge = "79228162514264337593543950335";
+        // Values at the edge of the 28 digits before the point a decimal may have: their difference,
+        // 2 × (10^28 - 1), still fits; a hundred times it, for the progress, does not, and gives no
+        // figure rather than an error.
+        let huge = "9".repeat(28);
         let edge = app.create("projects", json!({"title": "Edge", "city_ids": [city], "results": [
             {"kind": "output", "title": "Edge", "indicator": {"metric": "m", "measure": "percentage"},
              "baseline": {"value": format!("-{huge}")}, "targets": [{"value": "0"}], "actuals": [{"value": huge}]}]})).await;
         assert_eq!(rows(&app, &format!("/v1/stats/results?project_id={edge}"), &["change", "progress_percent", "target_met"]).await,
-            vec![json!({"change": null, "progress_percent": null, "target_met": true})]);
+            vec![json!({"change": format!("1{}8", "9".repeat(27)), "progress_percent": null, "target_met": true})]);
 
         let framework = |result: Value| json!({"title": "T", "city_ids": [city], "results": [result]});
         let base = json!({"kind": "output", "title": "R", "indicator": {"metric": "m", "measure": "unit"},

@@ -74,6 +74,7 @@ RULES_ACROSS_RECORDS_OR_FIELDS = [
     r"^is required with a breakdown \(which adds up to \d+\)$",
     r"^qualifies (a value|an amount); give the \w+ too, or leave this out$",
     r"^required when an amount is given$",
+    r"^[A-Z]{3} has \d decimal places; `[0-9.]+` has more$",
     r"^is required with value_(low|high)$",
     r"^a qualitative measure has no value; describe it in comment$",
     r"^is required for a qualitative measure$",
