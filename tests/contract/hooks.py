@@ -1,12 +1,15 @@
 """Schemathesis hooks for the contract run (tests/contract/run.sh).
 
-Three things the OpenAPI document cannot say to schemathesis, handled here so the run stays strict
+Four things schemathesis cannot learn from the OpenAPI document, handled here so the run stays strict
 everywhere else:
 - `If-Match` has the format `etag`: schemathesis keeps header values it generates to letters and
   digits unless their format is registered, so without this it cannot send a quoted ETag and sends
   an unquoted one the pattern forbids as if it were valid;
 - a list's `cursor` is opaque: only one a list returned is valid, so generated ones are dropped
   (tests/api/lists.rs pages with real cursors, forged and foreign ones included);
+- a stateful link can read its value from a field that is null in the response it follows (an
+  exchange's `partnership_id`); schemathesis then sends the text `None` as the path's id, which no
+  schema allows, so such a request gets a fresh id instead;
 - a write whose body the schema allows can still be refused with 422 for a rule across records or
   fields (a reference to a record that does not exist, a record naming itself, one of two fields
   required). The configuration lets writes answer 422, and the check below makes sure every such 422
@@ -15,6 +18,7 @@ everywhere else:
 """
 
 import re
+import uuid
 
 import schemathesis
 from hypothesis import strategies as st
@@ -92,6 +96,15 @@ def map_case(context, case):
     if case.query and "cursor" in case.query:
         case.query = {name: value for name, value in case.query.items() if name != "cursor"}
     return case
+
+
+@schemathesis.hook
+def before_call(context, case, **kwargs):
+    if case.meta is not None and case.meta.generation.mode != GenerationMode.POSITIVE:
+        return
+    for name, value in (case.path_parameters or {}).items():
+        if value is None or value == "None":
+            case.path_parameters[name] = str(uuid.uuid4())
 
 
 @schemathesis.check
