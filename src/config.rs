@@ -35,6 +35,11 @@ pub struct Settings {
     /// How long a request waits for a database connection before it is answered 503, in milliseconds.
     #[arg(long, env = "INTERCITY_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 3000)]
     pub db_acquire_timeout_ms: u64,
+    /// How long an aggregate's ETag may miss a write made by another process (another instance, the
+    /// CLI), in milliseconds; writes through this instance show at once. Until then polling an
+    /// unchanged aggregate costs no database statement. 0: every aggregate request reads the change feed.
+    #[arg(long, env = "INTERCITY_STATS_STALENESS_MS", default_value_t = 1000)]
+    pub stats_staleness_ms: u64,
     /// How long an import may wait for the next part of its body before it is answered 408, in seconds.
     #[arg(long, env = "INTERCITY_BODY_READ_TIMEOUT_SECS", default_value_t = 30)]
     pub body_read_timeout_secs: u64,
@@ -88,6 +93,7 @@ impl std::fmt::Debug for Settings {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("db_max_connections", &self.db_max_connections)
             .field("db_acquire_timeout_ms", &self.db_acquire_timeout_ms)
+            .field("stats_staleness_ms", &self.stats_staleness_ms)
             .field("body_read_timeout_secs", &self.body_read_timeout_secs)
             .field("workers", &self.workers)
             .field("seed_dir", &self.seed_dir)

@@ -30,7 +30,10 @@ pub async fn prepare_store(settings: &Settings) -> anyhow::Result<Store> {
         settings.db_max_connections,
         acquire_timeout,
     )
-    .await?;
+    .await?
+    .with_stats_staleness(std::time::Duration::from_millis(
+        settings.stats_staleness_ms,
+    ));
     store.migrate().await?;
     if let Some(url) = &settings.database_read_url {
         store = store

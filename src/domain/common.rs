@@ -45,6 +45,11 @@ impl ResourceKind {
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.name() == name)
     }
+
+    /// Its place in `ALL`.
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
 impl std::fmt::Display for ResourceKind {

@@ -45,6 +45,7 @@ impl Store {
         Ok(Importer {
             txn,
             _guard: guard,
+            feed_head: Arc::clone(&self.feed_head),
             actor: actor.map(str::to_owned),
             report: ImportReport::default(),
             errors: Vec::new(),
@@ -58,6 +59,7 @@ impl Store {
 pub struct Importer {
     txn: DatabaseTransaction,
     _guard: OwnedMutexGuard<()>,
+    feed_head: Arc<super::stats::FeedHead>,
     actor: Option<String>,
     report: ImportReport,
     errors: Vec<LineError>,
@@ -198,6 +200,7 @@ impl Importer {
         set_page_cache(&self.txn, DEFAULT_PAGE_CACHE).await?;
         if self.refused == 0 {
             self.txn.commit().await?;
+            self.feed_head.written();
             Ok(Ok(self.report))
         } else {
             self.txn.rollback().await?;

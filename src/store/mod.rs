@@ -110,6 +110,8 @@ const WRITE_ATTEMPTS: u32 = 5;
 const WRITERS_LOCK: i64 = 7301240;
 /// How long a request waits for a pooled connection unless configured otherwise.
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long an aggregate's version may miss another process's write unless configured otherwise.
+pub const DEFAULT_STATS_STALENESS: Duration = Duration::from_secs(1);
 
 /// A handle on the database, cheap to clone.
 #[derive(Clone)]
@@ -122,6 +124,8 @@ pub struct Store {
     /// Writers take turns, queueing here before they take a connection: SQLite allows one writer at a
     /// time, and on PostgreSQL this keeps waiting writers from holding connections that reads need.
     write_lock: Arc<Mutex<()>>,
+    /// The change feed's head as last read, which versions aggregates.
+    feed_head: Arc<stats::FeedHead>,
 }
 
 impl Store {
@@ -143,7 +147,17 @@ impl Store {
             db,
             statements,
             write_lock: Arc::new(Mutex::new(())),
+            feed_head: Arc::new(stats::FeedHead::new(DEFAULT_STATS_STALENESS)),
         })
+    }
+
+    /// How long an aggregate's version may miss a write made by another process (another instance, the
+    /// CLI); a write through this store shows at once.
+    pub fn with_stats_staleness(self, staleness: Duration) -> Self {
+        Self {
+            feed_head: Arc::new(stats::FeedHead::new(staleness)),
+            ..self
+        }
     }
 
     /// Reads lists, aggregates and their ETags from `url`, a read-only replica of this database.
@@ -232,6 +246,7 @@ impl Store {
                 match work(&txn).await {
                     Ok(value) => {
                         txn.commit().await?;
+                        self.feed_head.written();
                         Ok(value)
                     }
                     Err(error) => {

@@ -7,6 +7,8 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::{Map, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use super::resources::{ids_referencing, ids_referencing_country, marked, tagged};
@@ -937,35 +939,93 @@ impl Store {
     }
 
     /// The position of the change feed among changes to these resources: it moves exactly when one of
-    /// them is written, so it versions any aggregate over them.
+    /// them is written, so it versions any aggregate over them. Read from the feed head while that is
+    /// fresh (see `FeedHead`), so polling an unchanged aggregate sends no statement.
     pub async fn data_version(&self, resources: &[ResourceKind]) -> Result<i64, DbErr> {
+        let newest = match self.feed_head.fresh() {
+            Some(newest) => newest,
+            None => {
+                let writes = self.feed_head.writes();
+                let newest = self.read_feed_head().await?;
+                self.feed_head.keep(writes, newest);
+                newest
+            }
+        };
+        Ok(resources
+            .iter()
+            .map(|resource| newest[resource.index()])
+            .max()
+            .unwrap_or(0))
+    }
+
+    /// The newest change of each resource, in `ResourceKind::ALL`'s order.
+    async fn read_feed_head(&self) -> Result<Newest, DbErr> {
         // One `MAX(seq)` per resource, each a single probe of the (resource, seq) index; a `MAX` over
         // `resource IN (…)` walks the feed backwards past every other resource's changes on PostgreSQL.
         let newest = |resource: &ResourceKind| {
             Query::select()
+                .expr_as(Expr::val(resource.name()), "resource")
                 .expr_as(Func::max(Expr::col("seq")), "seq")
                 .from("changes")
                 .and_where(Expr::col("resource").eq(resource.name()))
                 .take()
         };
-        let mut union = match resources.split_first() {
-            Some((first, rest)) => {
-                let mut union = newest(first);
-                for resource in rest {
-                    union.union(UnionType::All, newest(resource));
-                }
-                union
+        let (first, rest) = ResourceKind::ALL.split_first().expect("resources");
+        let mut union = newest(first);
+        for resource in rest {
+            union.union(UnionType::All, newest(resource));
+        }
+        let mut head = [0; ResourceKind::ALL.len()];
+        for row in self.reader().query_all(&union).await? {
+            let name: String = row.try_get("", "resource")?;
+            if let Some(resource) = ResourceKind::from_name(&name) {
+                head[resource.index()] = row.try_get::<Option<i64>>("", "seq")?.unwrap_or(0);
             }
-            None => return Ok(0),
-        };
-        let select = Query::select()
-            .expr_as(Func::max(Expr::col(("newest", "seq"))), "seq")
-            .from_subquery(union.take(), "newest")
-            .take();
-        let row = self.reader().query_one(&select).await?;
-        Ok(match row {
-            Some(row) => row.try_get::<Option<i64>>("", "seq")?.unwrap_or(0),
-            None => 0,
-        })
+        }
+        Ok(head)
+    }
+}
+
+/// The newest change-feed position of each resource.
+type Newest = [i64; ResourceKind::ALL.len()];
+
+/// The feed head as last read, shared by a store's clones. It is fresh until a write through this store
+/// commits, or until it is `staleness` old: a write by another process (another instance, the CLI) is
+/// seen within that time, as `Cache-Control: max-age` already lets a dashboard's cache lag by more.
+pub(crate) struct FeedHead {
+    staleness: Duration,
+    /// Writes committed through this store; a reading taken before the latest one is stale.
+    writes: AtomicU64,
+    reading: std::sync::Mutex<Option<(Instant, u64, Newest)>>,
+}
+
+impl FeedHead {
+    pub(crate) fn new(staleness: Duration) -> Self {
+        Self {
+            staleness,
+            writes: AtomicU64::new(0),
+            reading: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Called after a write that may have added changes has committed.
+    pub(crate) fn written(&self) {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn writes(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
+    }
+
+    fn fresh(&self) -> Option<Newest> {
+        let reading = self.reading.lock().unwrap_or_else(|e| e.into_inner());
+        let (taken, writes, newest) = (*reading)?;
+        (writes == self.writes() && taken.elapsed() < self.staleness).then_some(newest)
+    }
+
+    /// Keeps a reading begun when `writes` writes had committed.
+    fn keep(&self, writes: u64, newest: Newest) {
+        *self.reading.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((Instant::now(), writes, newest));
     }
 }

@@ -286,7 +286,10 @@ pub async fn spawn_with(engine: Engine, configure: impl FnOnce(&mut Settings)) -
     let database_url = settings.database_url.clone();
     let mut store = Store::connect(&database_url, settings.db_max_connections)
         .await
-        .unwrap();
+        .unwrap()
+        .with_stats_staleness(std::time::Duration::from_millis(
+            settings.stats_staleness_ms,
+        ));
     if let Some(url) = &settings.database_read_url {
         let timeout = std::time::Duration::from_secs(3);
         store = store
@@ -327,7 +330,10 @@ impl TestApp {
         settings.database_url = self.database_url.clone();
         let store = Store::connect(&self.database_url, settings.db_max_connections)
             .await
-            .unwrap();
+            .unwrap()
+            .with_stats_staleness(std::time::Duration::from_millis(
+                settings.stats_staleness_ms,
+            ));
         let application = Application::with_store(store.clone(), &settings).unwrap();
         let base = format!("http://127.0.0.1:{}", application.port());
         actix_web::rt::spawn(application.run_until_stopped());

@@ -20,6 +20,19 @@ async fn post(instance: &TestApp, key: &str) -> Reply {
 }
 
 on_both_engines! {
+    #[settings(|s: &mut intercity::config::Settings| s.stats_staleness_ms = 300)]
+    async fn an_aggregate_shows_another_instances_write_within_its_staleness(app: TestApp) {
+        let other = app.another_instance().await;
+        let cities = |reply: Reply| reply.body["headline"]["cities"].as_i64().unwrap();
+        let before = cities(app.get("/v1/stats/overview").await);
+        other.create("cities", json!({"name": "Written Elsewhere", "country": "JP"})).await;
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(400)).await;
+        assert_eq!(cities(app.get("/v1/stats/overview").await), before + 1);
+        // This instance's own write shows at once.
+        app.create("cities", json!({"name": "Written Here", "country": "JP"})).await;
+        assert_eq!(cities(app.get("/v1/stats/overview").await), before + 2);
+    }
+
     async fn instances_on_one_database_keep_one_feed_and_one_answer_per_key(app: TestApp) {
         let other = app.another_instance().await;
         // Four writers, two on each instance, create and change cities at the same time.
