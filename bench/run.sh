@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The benchmark: builds the release binary, loads generated data, drives the server with wrk on loopback
 # and prints one table, each figure beside its ceiling measured in the same run.
-#   usage: bench/run.sh [sqlite|postgres] [scale]
+#   usage: bench/run.sh [sqlite|postgres] [scale|growth]
 #   scale: records of each generated resource (7 resources; 14286 gives about 100,000 import lines).
+#   growth: instead of the load runs, how single requests and the import cost at about 10^4, 10^5 and
+#   10^6 import lines (scales 1429, 14286 and 142857; GROWTH_SCALES overrides them), in one table.
 #   DURATION (seconds per load run, default 10) and CONNECTIONS (default 64) tune the load runs;
 #   PostgreSQL is the local one (127.0.0.1:5432, user postgres), where a scratch database is made and dropped.
 set -euo pipefail
@@ -14,7 +16,7 @@ duration=${DURATION:-10}
 connections=${CONNECTIONS:-64}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/intercity-target}"
 
-case "$engine" in sqlite|postgres) ;; *) echo "usage: bench/run.sh [sqlite|postgres] [scale]" >&2; exit 2 ;; esac
+case "$engine" in sqlite|postgres) ;; *) echo "usage: bench/run.sh [sqlite|postgres] [scale|growth]" >&2; exit 2 ;; esac
 
 # wrk and bc, from Debian's packages.
 missing=$(for tool in wrk bc sqlite3 jq; do command -v "$tool" >/dev/null || echo "$tool"; done)
@@ -36,8 +38,10 @@ cleanup() {
     [ -n "$server" ] && kill "$server" 2>/dev/null || true
     [ -n "$second" ] && kill "$second" 2>/dev/null || true
     if [ "$engine" = postgres ]; then
-        psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS intercity_bench_$$ WITH (FORCE)" || true
-        psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS intercity_bench_raw_$$ WITH (FORCE)" || true
+        for database in $(psql -At -h 127.0.0.1 -U postgres -d postgres \
+                -c "SELECT datname FROM pg_database WHERE datname LIKE 'intercity\_bench\_%\_$$' OR datname = 'intercity_bench_$$'"); do
+            psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" || true
+        done
     fi
     rm -rf "$work"
 }
@@ -55,6 +59,88 @@ seconds() { date +%s.%N; }
 elapsed() { echo "$(seconds) - $1" | bc -l; }
 per_second() { echo "scale=0; $1 / $2" | bc -l; }
 rss_mib() { awk -v key="$2:" '$1 == key { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+start_server() {
+    "$bin" serve >"$work/server.log" 2>&1 &
+    server=$!
+    until curl -sf "$base/healthz" >/dev/null; do sleep 0.01; done
+}
+stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
+# The cursor of the list page `depth` records into the cities, paging 500 at a time.
+cursor_at() {
+    local depth=$1 cursor=""
+    for _ in $(seq $((depth / 500))); do
+        cursor=$(curl -sf "$base/v1/cities?limit=500${cursor:+&cursor=$cursor}" | grep -o '"next_cursor":"[^"]*"' | cut -d'"' -f4)
+    done
+    echo "$cursor"
+}
+
+# Growth: each path asked once of a fresh process (nothing cached), best of three, at each scale.
+if [ "$scale" = growth ]; then
+    read -r -a scales <<<"${GROWTH_SCALES:-1429 14286 142857}"
+    labels=("list, first page of 50" "list, page of 50 at the last record" "list, filtered (country, q)"
+            "stats fundings by year" "stats projects by sector, status" "stats exchanges by year, kind"
+            "stats indicators by city" "stats results" "overview")
+    paths=("/v1/cities?limit=50" "" "/v1/cities?country=JP&q=city&limit=50"
+           "/v1/stats/fundings?group_by=year" "/v1/stats/projects?group_by=sector,status"
+           "/v1/stats/exchanges?group_by=year,kind" "/v1/stats/indicators?group_by=city"
+           "/v1/stats/results" "/v1/stats/overview")
+    declare -A ms
+    line_counts=()
+    import_rates=()
+    for growth_scale in "${scales[@]}"; do
+        if [ "$engine" = sqlite ]; then
+            export DATABASE_URL="sqlite://$work/growth.db?mode=rwc"
+        else
+            psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE intercity_bench_${growth_scale}_$$"
+            export DATABASE_URL="postgres://postgres@127.0.0.1:5432/intercity_bench_${growth_scale}_$$"
+        fi
+        "$bin" generate --scale "$growth_scale" > "$work/data.ndjson"
+        line_counts+=("$(wc -l < "$work/data.ndjson")")
+        "$bin" migrate >/dev/null
+        started=$(seconds)
+        "$bin" import "$work/data.ndjson" >/dev/null 2>&1
+        import_rates+=("$(per_second "${line_counts[-1]}" "$(elapsed "$started")")")
+        rm "$work/data.ndjson"
+        start_server
+        deep_cursor=$(cursor_at $(( (growth_scale - 1) / 500 * 500 )))
+        paths[1]="/v1/cities?limit=50${deep_cursor:+&cursor=$deep_cursor}"
+        stop_server
+        for index in "${!paths[@]}"; do
+            times=()
+            for _ in 1 2 3; do
+                start_server
+                curl -sf "$base/v1/cities?limit=1" >/dev/null
+                times+=("$(curl -sf -o /dev/null -w '%{time_total}' "$base${paths[$index]}" | awk '{ printf "%.1f", $1 * 1000 }' || echo failed)")
+                stop_server
+            done
+            ms["$growth_scale $index"]=$(printf '%s\n' "${times[@]}" | sort -n | head -1)
+        done
+        if [ "$engine" = postgres ]; then
+            psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE intercity_bench_${growth_scale}_$$ WITH (FORCE)"
+        else
+            rm -f "$work/growth.db"*
+        fi
+    done
+    printf '\nIntercity growth: %s, release build, each request once of a fresh process (best of three), %s\n\n' \
+        "$engine" "$(date -u +%Y-%m-%dT%H:%MZ)"
+    printf '| %-44s |' "ms (import: records/s), at import lines"
+    for count in "${line_counts[@]}"; do printf ' %10s |' "$count"; done
+    printf ' %-30s |\n|%s|' "last step: cost × (data ×)" "$(printf -- '-%.0s' {1..46})"
+    for _ in "${scales[@]}"; do printf '%s|' "------------"; done
+    printf '%s|\n' "------------------------------"
+    last=$(( ${#scales[@]} - 1 ))
+    for index in "${!paths[@]}"; do
+        printf '| %-44s |' "${labels[$index]}"
+        for growth_scale in "${scales[@]}"; do printf ' %10s |' "${ms["$growth_scale $index"]}"; done
+        printf ' %-30s |\n' "$(awk -v a="${ms["${scales[$((last - 1))]} $index"]}" -v b="${ms["${scales[$last]} $index"]}" \
+            -v n="${line_counts[$((last - 1))]}" -v m="${line_counts[$last]}" \
+            'BEGIN { if (a > 0) printf "%.1f× (%.1f×)", b / a, m / n; else print "-" }')"
+    done
+    printf '| %-44s |' "import (CLI), records/s"
+    for rate in "${import_rates[@]}"; do printf ' %10s |' "$rate"; done
+    printf ' %-28s |\n' ""
+    exit 0
+fi
 
 "$bin" generate --scale "$scale" > "$work/data.ndjson"
 lines=$(wc -l < "$work/data.ndjson")
@@ -100,11 +186,8 @@ idle_rss=$(rss_mib "$server" VmRSS)
 
 # What the load runs ask for.
 city=$(curl -sf "$base/v1/cities?limit=1" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
-cursor=""
 depth=$(( scale < 100000 ? (scale - 1) / 500 * 500 : 100000 ))
-for _ in $(seq $((depth / 500))); do
-    cursor=$(curl -sf "$base/v1/cities?limit=500${cursor:+&cursor=$cursor}" | grep -o '"next_cursor":"[^"]*"' | cut -d'"' -f4)
-done
+cursor=$(cursor_at "$depth")
 etag=$(curl -sf -D - -o /dev/null "$base/v1/stats/fundings?group_by=year" | tr -d '\r' | awk -F': ' 'tolower($1) == "etag" { print $2 }')
 
 # wrk's figures: requests/s, p50 and p99 in ms.
@@ -130,28 +213,52 @@ ceiling=$(load /healthz)
 ceiling_rps=${ceiling%% *}
 printf '\nIntercity benchmark: %s, %d import lines, release build, wrk -t2 -c%d -d%ss, %s\n\n' \
     "$engine" "$lines" "$connections" "$duration" "$(date -u +%Y-%m-%dT%H:%MZ)"
-printf '| %-44s | %9s | %8s | %8s | %-24s |\n' "path" "req/s" "p50 ms" "p99 ms" "beside its ceiling"
-printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "-----------" "----------" "----------" "--------------------------"
+printf '| %-44s | %9s | %8s | %8s | %-24s | %-34s |\n' "path" "req/s" "p50 ms" "p99 ms" "beside its ceiling" "target"
+printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "-----------" "----------" "----------" "--------------------------" "$(printf -- '-%.0s' {1..36})"
+# `met` or `MISSED`, as the awk condition on a and b holds.
+verdict() { awk -v a="$2" -v b="$3" "BEGIN { if ($1) print \"met\"; else print \"MISSED\" }"; }
+# A row of figures, its share of the ceiling, and its target: a least share of the ceiling in %, and a
+# most p99 in ms, either optional.
 row() {
-    local name=$1 figures=$2 rps p50 p99 errors
+    local name=$1 figures=$2 least=${3:-} p99_most=${4:-} rps p50 p99 errors
     read -r rps p50 p99 errors <<<"$figures"
-    local note
-    note=$(printf '%.1f' "$(echo "100 * $rps / $ceiling_rps" | bc -l)")
-    [ "$errors" -gt 0 ] && note="$note % (${errors} non-2xx!)" || note="$note % of /healthz"
-    printf '| %-44s | %9s | %8s | %8s | %-24s |\n' "$name" "$rps" "$p50" "$p99" "$note"
+    local share note target=""
+    share=$(printf '%.1f' "$(echo "100 * $rps / $ceiling_rps" | bc -l)")
+    [ "$errors" -gt 0 ] && note="$share % (${errors} non-2xx!)" || note="$share % of /healthz"
+    if [ -n "$least" ]; then
+        target=">= $least %"
+        [ -n "$p99_most" ] && target="$target, p99 <= $p99_most ms"
+        local met
+        met=$(verdict "a >= b && (\"$p99_most\" == \"\" || $p99 <= 0 + \"$p99_most\") && $errors == 0" "$share" "$least")
+        target="$target: $met"
+    fi
+    printf '| %-44s | %9s | %8s | %8s | %-24s | %-34s |\n' "$name" "$rps" "$p50" "$p99" "$note" "$target"
 }
 row "/healthz (the HTTP ceiling)" "$ceiling"
-row "get by id" "$(load "/v1/cities/$city")"
-row "list, first page of 50" "$(load "/v1/cities?limit=50")"
-row "list, page of 50 at record $depth" "$(load "/v1/cities?limit=50${cursor:+&cursor=$cursor}")"
-row "list, filtered (country, q)" "$(load "/v1/cities?country=JP&q=city&limit=50")"
-row "stats fundings by year" "$(load "/v1/stats/fundings?group_by=year")"
-row "stats projects by sector, status" "$(load "/v1/stats/projects?group_by=sector,status")"
-row "stats exchanges by year, kind" "$(load "/v1/stats/exchanges?group_by=year,kind")"
-row "stats indicators by city" "$(load "/v1/stats/indicators?group_by=city")"
-row "stats results" "$(load "/v1/stats/results")"
-row "overview" "$(load "/v1/stats/overview")"
-row "304 on a stats ETag" "$(load "/v1/stats/fundings?group_by=year" -H "If-None-Match: $etag")"
+by_id=$(load "/v1/cities/$city")
+row "get by id" "$by_id" 40 10
+first_page=$(load "/v1/cities?limit=50")
+row "list, first page of 50" "$first_page" 20
+# A deep page costs at most 1.2× the first: its requests/s at least the first's / 1.2.
+row "list, page of 50 at record $depth" "$(load "/v1/cities?limit=50${cursor:+&cursor=$cursor}")" \
+    "$(printf '%.1f' "$(echo "100 * ${first_page%% *} / 1.2 / $ceiling_rps" | bc -l)")"
+row "list, filtered (country, q)" "$(load "/v1/cities?country=JP&q=city&limit=50")" 20
+row "stats fundings by year" "$(load "/v1/stats/fundings?group_by=year")" 50
+row "stats projects by sector, status" "$(load "/v1/stats/projects?group_by=sector,status")" 50
+row "stats exchanges by year, kind" "$(load "/v1/stats/exchanges?group_by=year,kind")" 50
+row "stats indicators by city" "$(load "/v1/stats/indicators?group_by=city")" 50
+row "stats results" "$(load "/v1/stats/results")" 50
+row "overview" "$(load "/v1/stats/overview")" 50
+row "304 on a stats ETag" "$(load "/v1/stats/fundings?group_by=year" -H "If-None-Match: $etag")" 50
+# Point reads while half the connections poll an aggregate: at least half of get by id alone.
+wrk -t1 -c$((connections / 2)) -d"${duration}s" "$base/v1/stats/projects?group_by=sector,status" >/dev/null 2>&1 &
+poller=$!
+all_connections=$connections
+connections=$((connections / 2))
+row "get by id, $connections clients polling stats" "$(load "/v1/cities/$city")" \
+    "$(printf '%.1f' "$(echo "50 * ${by_id%% *} / $ceiling_rps" | bc -l)")"
+connections=$all_connections
+wait "$poller"
 
 # Two instances on one PostgreSQL, each driven by half the connections at once (SQLite: one process).
 if [ "$engine" = postgres ]; then
@@ -209,14 +316,16 @@ for path in "/v1/stats/fundings?group_by=year" "/v1/stats/projects?group_by=sect
         | sort -n -r | awk 'NR == 1' | cut -f2-)
     app_ms=$(printf '%s\n' "${app_times[@]}" | best_of_three)
     sql_ms=$(direct_ms "$sql")
-    sql_rows+=("$(printf '| %-44s | %10.1f | %10.1f | %-20s |' "$path" "$app_ms" "$sql_ms" "$(awk -v app="$app_ms" -v sql="$sql_ms" 'BEGIN { if (sql > 0) printf "%.2f× the SQL", app / sql; else print "SQL under 1 ms" }')")")
+    sql_rows+=("$(printf '| %-44s | %10.1f | %10.1f | %-20s | %-17s |' "$path" "$app_ms" "$sql_ms" \
+        "$(awk -v app="$app_ms" -v sql="$sql_ms" 'BEGIN { if (sql > 0) printf "%.2f× the SQL", app / sql; else print "SQL under 1 ms" }')" \
+        "<= 1.3x: $(verdict "a <= 1.3 * b || a < 1" "$app_ms" "$sql_ms")")")
 done
 "$bin" serve >"$work/server.log" 2>&1 &
 server=$!
 until curl -sf "$base/healthz" >/dev/null; do sleep 0.01; done
 
-printf '\n| %-44s | %10s | %10s | %-20s |\n' "aggregate, computed once (nothing cached)" "HTTP ms" "SQL ms" "beside its ceiling"
-printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "------------" "------------" "----------------------"
+printf '\n| %-44s | %10s | %10s | %-20s | %-17s |\n' "aggregate, computed once (nothing cached)" "HTTP ms" "SQL ms" "beside its ceiling" "target"
+printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "------------" "------------" "----------------------" "-------------------"
 printf '%s\n' "${sql_rows[@]}"
 
 # Export over HTTP and through the CLI.
@@ -230,11 +339,16 @@ cli_export_s=$(elapsed "$started")
 export_peak_rss=$(rss_mib "$server" VmHWM)
 peak_rss=$(( load_peak_rss > export_peak_rss ? load_peak_rss : export_peak_rss ))
 
-printf '\n| %-44s | %-46s |\n' "bulk path" "records/s"
-printf '|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' {1..48})"
-printf '| %-44s | %-46s |\n' "import, $lines lines (CLI)" \
-    "$(per_second "$lines" "$import_s") ($(printf '%.1f' "$(echo "100 * $raw_s / $import_s" | bc -l)") % of its rows loaded directly: $(per_second "$lines" "$raw_s"))"
-printf '| %-44s | %-46s |\n' "export, HTTP" "$(per_second "$exported" "$http_export_s")"
-printf '| %-44s | %-46s |\n' "export, CLI" "$(per_second "$exported" "$cli_export_s")"
-printf '\nidle RSS %s MiB, peak RSS %s MiB, cold start %.0f ms\n' "$idle_rss" "$peak_rss" "$cold_ms"
+import_share=$(printf '%.1f' "$(echo "100 * $raw_s / $import_s" | bc -l)")
+http_export=$(per_second "$exported" "$http_export_s")
+cli_export=$(per_second "$exported" "$cli_export_s")
+printf '\n| %-44s | %-46s | %-22s |\n' "bulk path" "records/s" "target"
+printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' {1..48})" "$(printf -- '-%.0s' {1..24})"
+printf '| %-44s | %-46s | %-22s |\n' "import, $lines lines (CLI)" \
+    "$(per_second "$lines" "$import_s") ($import_share % of its rows loaded directly: $(per_second "$lines" "$raw_s"))" \
+    ">= 50 %: $(verdict "a >= b" "$import_share" 50)"
+printf '| %-44s | %-46s | %-22s |\n' "export, HTTP" "$http_export" ">= 100000: $(verdict "a >= b" "$http_export" 100000)"
+printf '| %-44s | %-46s | %-22s |\n' "export, CLI" "$cli_export" ">= 100000: $(verdict "a >= b" "$cli_export" 100000)"
+printf '\nidle RSS %s MiB (target <= 64: %s), peak RSS %s MiB, cold start %.0f ms (target <= 1000: %s)\n' \
+    "$idle_rss" "$(verdict "a <= b" "$idle_rss" 64)" "$peak_rss" "$cold_ms" "$(verdict "a <= b" "$cold_ms" 1000)"
 printf 'The import ceiling loads the rows the import wrote (records, index rows, feed entries) directly into an empty\ndatabase with the same schema and indexes: INSERT … SELECT in sqlite3, or pg_dump'"'"'s COPY in psql.\n'
