@@ -86,25 +86,27 @@ impl Modify for BearerScheme {
 }
 
 /// The whole URL space, on one screen. The server and the OpenAPI document are both built from it.
+/// A request is matched against each path in turn, and a path with a parameter costs a regular
+/// expression: fixed paths come first, so the aggregates dashboards poll are found at once.
 pub fn routes(config: &mut ServiceConfig) {
     config
         .service(system::healthz)
         .service(system::readyz)
         .service(system::list_sectors)
-        .configure(resources::configure)
-        .service(documents::citations)
         .service(stats::funding_stats)
         .service(stats::project_stats)
         .service(stats::exchange_stats)
         .service(stats::indicator_stats)
         .service(stats::result_stats)
         .service(stats::overview)
-        .service(stats::partnership_summary)
         .service(integration::list_changes)
         .service(integration::import)
         .service(integration::export)
         .service(keys::list_keys)
         .service(keys::create_key)
+        .configure(resources::configure)
+        .service(documents::citations)
+        .service(stats::partnership_summary)
         .service(keys::revoke_key);
 }
 
