@@ -306,7 +306,9 @@ for path in "/v1/stats/fundings?group_by=year" "/v1/stats/projects?group_by=sect
         RUST_LOG=warn,intercity::sql=trace INTERCITY_LOG_FORMAT=json "$bin" serve >"$work/sql.log" 2>&1 &
         server=$!
         until curl -sf "$base/healthz" >/dev/null; do sleep 0.01; done
-        curl -sf "$base/v1/cities?limit=1" >/dev/null
+        # An aggregate of nothing first: it opens a connection and reads the change feed's head, which
+        # the next second's aggregates reuse, so the figure below is the aggregate's own statement.
+        curl -sf "$base/v1/stats/results?project_id=00000000-0000-4000-8000-000000000000" >/dev/null
         start_line=$(wc -l < "$work/sql.log")
         app_times+=("$(curl -sf -o /dev/null -w '%{time_total}' "$base$path" | awk '{ print $1 * 1000 }')")
         kill "$server"; wait "$server" 2>/dev/null || true
