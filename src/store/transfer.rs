@@ -275,6 +275,10 @@ async fn export_kind<R: Resource>(
         Some(parent) => Some(parents_first(txn, kind, parent).await?),
         None => None,
     };
+    // Each id's place in that order, to put each batch back in it.
+    let order: Option<std::collections::HashMap<Uuid, usize>> = ordered_ids
+        .as_ref()
+        .map(|ids| ids.iter().enumerate().map(|(i, id)| (*id, i)).collect());
     let mut after: Option<Uuid> = None;
     let mut position = 0usize;
     loop {
@@ -308,9 +312,7 @@ async fn export_kind<R: Resource>(
             .map(record_of::<R>)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|error| DbErr::Custom(error.to_string()))?;
-        if let Some(ids) = &ordered_ids {
-            let order: std::collections::HashMap<Uuid, usize> =
-                ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        if let Some(order) = &order {
             records.sort_by_key(|record| order.get(&record.meta.id).copied());
         }
         for record in records {
