@@ -69,6 +69,11 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// `stats_staleness_ms` as a duration.
+    pub fn stats_staleness(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.stats_staleness_ms)
+    }
+
     /// The defaults, as if no variable were set.
     pub fn defaults() -> Self {
         use clap::{Args, FromArgMatches};

@@ -31,9 +31,7 @@ pub async fn prepare_store(settings: &Settings) -> anyhow::Result<Store> {
         acquire_timeout,
     )
     .await?
-    .with_stats_staleness(std::time::Duration::from_millis(
-        settings.stats_staleness_ms,
-    ));
+    .with_stats_staleness(settings.stats_staleness());
     store.migrate().await?;
     if let Some(url) = &settings.database_read_url {
         store = store

@@ -353,7 +353,7 @@ impl ResultStatsRow {
         let actual = latest(&result.actuals);
         let target = latest(&result.targets);
         let number =
-            |point: Option<&ResultPoint>| point.and_then(|p| Some(p.value.as_ref()?.number()));
+            |point: Option<&ResultPoint>| point.and_then(|p| p.value.as_ref()).map(Decimal::number);
         let (b, a, t) = (number(baseline), number(actual), number(target));
         // Checked: values near the 28-digit limit give no figure rather than an overflow.
         let change = b.zip(a).and_then(|(b, a)| a.checked_sub(b));

@@ -287,9 +287,7 @@ pub async fn spawn_with(engine: Engine, configure: impl FnOnce(&mut Settings)) -
     let mut store = Store::connect(&database_url, settings.db_max_connections)
         .await
         .unwrap()
-        .with_stats_staleness(std::time::Duration::from_millis(
-            settings.stats_staleness_ms,
-        ));
+        .with_stats_staleness(settings.stats_staleness());
     if let Some(url) = &settings.database_read_url {
         let timeout = std::time::Duration::from_secs(3);
         store = store
@@ -331,9 +329,7 @@ impl TestApp {
         let store = Store::connect(&self.database_url, settings.db_max_connections)
             .await
             .unwrap()
-            .with_stats_staleness(std::time::Duration::from_millis(
-                settings.stats_staleness_ms,
-            ));
+            .with_stats_staleness(settings.stats_staleness());
         let application = Application::with_store(store.clone(), &settings).unwrap();
         let base = format!("http://127.0.0.1:{}", application.port());
         actix_web::rt::spawn(application.run_until_stopped());
