@@ -16,6 +16,7 @@ mod m20261201_000008_place_levels;
 mod m20261201_000009_names;
 mod m20261201_000010_histories_and_networks;
 mod m20261202_000011_query_indexes;
+mod m20261202_000012_search_trigrams;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_names::Migration),
             Box::new(m20261201_000010_histories_and_networks::Migration),
             Box::new(m20261202_000011_query_indexes::Migration),
+            Box::new(m20261202_000012_search_trigrams::Migration),
         ]
     }
 }

@@ -7,8 +7,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
 use sea_orm::Value as SeaValue;
 use sea_orm::{
-    ActiveModelTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    ActiveModelTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -175,7 +175,7 @@ fn after_condition(keys: &[SortKey], after: &[Value]) -> Result<Condition, Field
     Ok(Condition::all().add(seek).add(any))
 }
 
-fn common_condition<R: Resource>(filter: &R::Filter) -> Condition {
+fn common_condition<R: Resource>(filter: &R::Filter, backend: DbBackend) -> Condition {
     let common = filter.common();
     // A text that folds to nothing (only spaces or punctuation) matches everything.
     let search = common
@@ -184,14 +184,28 @@ fn common_condition<R: Resource>(filter: &R::Filter) -> Condition {
         .filter(|q| !q.is_empty())
         .map(|q| {
             // Folded text is letters and digits only, so it holds no LIKE wildcard to escape.
-            Expr::col("id").in_subquery(
-                Query::select()
-                    .column("record_id")
-                    .from("search_terms")
-                    .and_where(Expr::col("resource").eq(R::Body::KIND.name()))
-                    .and_where(Expr::col("term").like(format!("%{q}%")))
-                    .take(),
-            )
+            let pattern = format!("%{q}%");
+            let mut terms = Query::select();
+            terms
+                .column("record_id")
+                .from("search_terms")
+                .and_where(Expr::col("resource").eq(R::Body::KIND.name()));
+            if backend == DbBackend::Sqlite {
+                // SQLite finds the terms through their trigram table (PostgreSQL through its
+                // trigram index on `term`, which the plain LIKE uses).
+                terms.and_where(
+                    Expr::col("term_id").in_subquery(
+                        Query::select()
+                            .column("rowid")
+                            .from("search_trigrams")
+                            .and_where(Expr::col("term").like(pattern))
+                            .take(),
+                    ),
+                );
+            } else {
+                terms.and_where(Expr::col("term").like(pattern));
+            }
+            Expr::col("id").in_subquery(terms.take())
         });
     let external = common.external_id.map(|external| {
         Expr::col("id").in_subquery(
@@ -293,7 +307,10 @@ impl Store {
         let sort = request.sort.unwrap_or_else(|| "id".to_owned());
         let keys = sort_keys::<R>(&sort).map_err(StoreError::BadParameter)?;
         let mut select = R::Entity::find()
-            .filter(common_condition::<R>(&request.filter))
+            .filter(common_condition::<R>(
+                &request.filter,
+                self.reader().get_database_backend(),
+            ))
             .filter(R::filter(&request.filter));
         if let Some(cursor) = &request.cursor {
             let after = cursor::decode(cursor, &sort).map_err(StoreError::BadParameter)?;

@@ -738,3 +738,99 @@ async fn documents_migration_turns_document_keys_into_records_sqlite() {
 async fn documents_migration_turns_document_keys_into_records_postgres() {
     documents_migration_turns_document_keys_into_records(Engine::Postgres).await;
 }
+
+/// The names of the cities `q` finds, sorted.
+async fn cities_found(app: &crate::helpers::TestApp, q: &str) -> Vec<String> {
+    let mut names: Vec<String> = app
+        .list_all(&format!("/v1/cities?q={q}"))
+        .await
+        .iter()
+        .map(|city| city["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The migrations before the trigram index of search terms.
+const BEFORE_SEARCH_TRIGRAMS: u32 = 15;
+
+async fn search_trigrams_migration_carries_terms_across(engine: Engine) {
+    let Some((url, _dir)) = empty_database(engine).await else {
+        return;
+    };
+    let db = Database::connect(&url).await.unwrap();
+    migration::Migrator::up(&db, Some(BEFORE_SEARCH_TRIGRAMS))
+        .await
+        .unwrap();
+    let [hai_phong, kitakyushu] = [(); 2].map(|_| uuid::Uuid::now_v7().to_string());
+    let [h, k] = [&hai_phong, &kitakyushu].map(|id| id_sql(engine, id));
+    for sql in [
+        format!("INSERT INTO records (id, resource) VALUES ({h}, 'city'), ({k}, 'city')"),
+        format!("INSERT INTO cities (id, version, created_at, updated_at, external_ids, sources, name, country) VALUES \
+                 ({h}, 1, '2026-11-20T00:00:00Z', '2026-11-20T00:00:00Z', '{{}}', '[]', 'Hai Phong', 'VN'), \
+                 ({k}, 1, '2026-11-20T00:00:00Z', '2026-11-20T00:00:00Z', '{{}}', '[]', 'Kitakyushu', 'JP')"),
+        format!("INSERT INTO search_terms (record_id, resource, term) VALUES \
+                 ({h}, 'city', 'haiphong'), ({k}, 'city', 'kitakyushu')"),
+        "INSERT INTO index_versions (name, version) VALUES ('search_terms', 1)".to_owned(),
+    ] {
+        execute(&db, &sql).await;
+    }
+    migration::Migrator::up(&db, None).await.unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM search_terms").await, 2);
+    db.close().await.unwrap();
+
+    let app = spawn_with(engine, |settings| settings.database_url = url.clone())
+        .await
+        .unwrap();
+    // The carried terms are found by any part: three letters or more through the trigrams, fewer
+    // by reading the terms.
+    assert_eq!(cities_found(&app, "phong").await, ["Hai Phong"]);
+    assert_eq!(cities_found(&app, "kyu").await, ["Kitakyushu"]);
+    assert_eq!(cities_found(&app, "h").await, ["Hai Phong", "Kitakyushu"]);
+    assert_eq!(cities_found(&app, "ph").await, ["Hai Phong"]);
+    assert!(cities_found(&app, "phongx").await.is_empty());
+    // New terms are found, changed ones found under their new text only, deleted ones not at all.
+    let da_nang = app
+        .create(
+            "cities",
+            json!({"name": "Da Nang", "country": "VN", "aliases": ["Đà Nẵng"]}),
+        )
+        .await;
+    assert_eq!(cities_found(&app, "anan").await, ["Da Nang"]);
+    app.patch(
+        &format!("/v1/cities/{kitakyushu}"),
+        &json!({"name": "Yahata"}),
+    )
+    .await;
+    assert_eq!(cities_found(&app, "ahat").await, ["Yahata"]);
+    assert!(cities_found(&app, "kyu").await.is_empty());
+    app.delete(&format!("/v1/cities/{hai_phong}")).await;
+    assert!(cities_found(&app, "phong").await.is_empty());
+    let db = app.store.connection();
+    if matches!(engine, Engine::Sqlite) {
+        // VACUUM keeps the terms' ids, which the trigram table reads them by.
+        db.execute_unprepared("VACUUM").await.unwrap();
+        db.execute_unprepared(
+            "INSERT INTO search_trigrams (search_trigrams) VALUES ('integrity-check')",
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(cities_found(&app, "nang").await, ["Da Nang"]);
+    app.delete(&format!("/v1/cities/{da_nang}")).await;
+    assert!(cities_found(&app, "nang").await.is_empty());
+}
+
+#[actix_web::test]
+async fn search_trigrams_migration_carries_terms_across_sqlite() {
+    search_trigrams_migration_carries_terms_across(Engine::Sqlite).await;
+}
+
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set TEST_DATABASE_URL to run the PostgreSQL half"
+)]
+#[actix_web::test]
+async fn search_trigrams_migration_carries_terms_across_postgres() {
+    search_trigrams_migration_carries_terms_across(Engine::Postgres).await;
+}
