@@ -78,9 +78,10 @@ cursor_at() {
 if [ "$scale" = growth ]; then
     read -r -a scales <<<"${GROWTH_SCALES:-1429 14286 142857}"
     labels=("list, first page of 50" "list, page of 50 at the last record" "list, filtered (country, q)"
+            "list, searched for a name (q)"
             "stats fundings by year" "stats projects by sector, status" "stats exchanges by year, kind"
             "stats indicators by city" "stats results" "overview")
-    paths=("/v1/cities?limit=50" "" "/v1/cities?country=JP&q=city&limit=50"
+    paths=("/v1/cities?limit=50" "" "/v1/cities?country=JP&q=city&limit=50" "/v1/cities?q=city%201234&limit=50"
            "/v1/stats/fundings?group_by=year" "/v1/stats/projects?group_by=sector,status"
            "/v1/stats/exchanges?group_by=year,kind" "/v1/stats/indicators?group_by=city"
            "/v1/stats/results" "/v1/stats/overview")
@@ -243,6 +244,7 @@ row "list, first page of 50" "$first_page" 20
 row "list, page of 50 at record $depth" "$(load "/v1/cities?limit=50${cursor:+&cursor=$cursor}")" \
     "$(printf '%.1f' "$(echo "100 * ${first_page%% *} / 1.2 / $ceiling_rps" | bc -l)")"
 row "list, filtered (country, q)" "$(load "/v1/cities?country=JP&q=city&limit=50")" 20
+row "list, searched for a name (q)" "$(load "/v1/cities?q=city%201234&limit=50")" 20
 row "stats fundings by year" "$(load "/v1/stats/fundings?group_by=year")" 50
 row "stats projects by sector, status" "$(load "/v1/stats/projects?group_by=sector,status")" 50
 row "stats exchanges by year, kind" "$(load "/v1/stats/exchanges?group_by=year,kind")" 50
