@@ -11,7 +11,7 @@ use intercity::cli::{Cli, Command, KeysCommand};
 use intercity::config::Settings;
 use intercity::startup::{prepare_store, Application};
 use intercity::store::{KeyRef, Store};
-use intercity::{api, generate, seed, tabular, telemetry};
+use intercity::{api, generate, seed, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -159,28 +159,10 @@ async fn export(
     resource: Option<ResourceKind>,
     format: Format,
 ) -> anyhow::Result<()> {
-    let mut receiver = store.export(resource).await?;
+    let mut receiver = store.export(resource, format).await?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut columns: Option<Vec<String>> = None;
-    while let Some(item) = receiver.recv().await {
-        let item = item?;
-        if format == Format::Json {
-            writeln!(out, "{}", item.line())?;
-            continue;
-        }
-        let columns = match &columns {
-            Some(columns) => columns,
-            None => {
-                let header: Vec<String> = item.data.keys().cloned().collect();
-                out.write_all(tabular::BYTE_ORDER_MARK)?;
-                out.write_all(&tabular::record(&header)?)?;
-                columns.insert(header)
-            }
-        };
-        let cells = columns
-            .iter()
-            .map(|column| tabular::cell(item.data.get(column)));
-        out.write_all(&tabular::record(cells)?)?;
+    while let Some(chunk) = receiver.recv().await {
+        out.write_all(&chunk?)?;
     }
     out.flush()?;
     Ok(())

@@ -16,7 +16,6 @@ use crate::config::Settings;
 use crate::domain::*;
 use crate::error::{ApiError, Problem};
 use crate::store::{check_same_request, IdempotencyKey, Store, StoredResponse};
-use crate::tabular;
 
 const NDJSON: &str = "application/x-ndjson";
 const MAX_CHANGES: u32 = 1000;
@@ -221,36 +220,16 @@ pub async fn export(
             "is required with format=csv: CSV holds one resource",
         ));
     }
-    let receiver = store.export(query.resource).await?;
-    let mut columns: Option<Vec<String>> = None;
+    let format = if csv { Format::Csv } else { Format::Json };
+    let receiver = store.export(query.resource, format).await?;
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
+        receiver.recv().await.map(|chunk| (chunk, receiver))
     })
-    .map(move |item| {
-        let item = item.map_err(|error| {
+    .map(|chunk| {
+        chunk.map(Bytes::from).map_err(|error| {
             tracing::error!(%error, "export failed");
             actix_web::error::ErrorInternalServerError("export failed")
-        })?;
-        if !csv {
-            let mut line = item.line();
-            line.push('\n');
-            return Ok::<_, actix_web::Error>(Bytes::from(line));
-        }
-        let mut bytes = Vec::new();
-        if columns.is_none() {
-            let header: Vec<String> = item.data.keys().cloned().collect();
-            bytes.extend_from_slice(tabular::BYTE_ORDER_MARK);
-            bytes.extend(
-                tabular::record(&header).map_err(actix_web::error::ErrorInternalServerError)?,
-            );
-            columns = Some(header);
-        }
-        let cells = columns
-            .iter()
-            .flatten()
-            .map(|column| tabular::cell(item.data.get(column)));
-        bytes.extend(tabular::record(cells).map_err(actix_web::error::ErrorInternalServerError)?);
-        Ok(Bytes::from(bytes))
+        })
     });
     let content_type = if csv {
         "text/csv; charset=utf-8"

@@ -32,7 +32,7 @@ pub use keys::{KeyCheck, KeyRef};
 pub use resources::*;
 pub(crate) use resources::{dispatch_resource, with_resource};
 pub use stats::{Headline, Table};
-pub use transfer::{check_same_request, ExportItem, IdempotencyKey, Idempotent, StoredResponse};
+pub use transfer::{check_same_request, IdempotencyKey, Idempotent, StoredResponse};
 
 /// Why a store operation did not happen.
 #[derive(Debug, thiserror::Error)]

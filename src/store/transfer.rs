@@ -16,6 +16,7 @@ use super::crud::record_of;
 use super::resources::{with_resource, Resource};
 use super::{Store, StoreError};
 use crate::domain::*;
+use crate::tabular;
 
 /// A response kept for an `Idempotency-Key`.
 #[derive(Clone, Debug, PartialEq)]
@@ -112,14 +113,16 @@ impl Store {
         .await
     }
 
-    /// Streams every record (or every record of `only`) as NDJSON import lines, from one snapshot, in an
-    /// order `/v1/import` accepts: resources in dependency order, programmes before their phases. The
-    /// snapshot is taken before this returns, so a database that cannot be read fails here, before
-    /// anything is sent.
+    /// Streams every record (or every record of `only`) as NDJSON import lines or, for one resource,
+    /// CSV rows after a header, from one snapshot, in an order `/v1/import` accepts: resources in
+    /// dependency order, programmes before their phases. Each item is the encoded text of a batch of
+    /// records. The snapshot is taken before this returns, so a database that cannot be read fails
+    /// here, before anything is sent.
     pub async fn export(
         &self,
         only: Option<ResourceKind>,
-    ) -> Result<mpsc::Receiver<Result<ExportItem, DbErr>>, DbErr> {
+        format: Format,
+    ) -> Result<mpsc::Receiver<Result<Vec<u8>, DbErr>>, DbErr> {
         // A SQLite transaction reads from one snapshot already; PostgreSQL needs to be asked.
         let snapshot = if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
             self.db
@@ -131,9 +134,10 @@ impl Store {
         } else {
             self.db.begin().await?
         };
-        let (sender, receiver) = mpsc::channel(16);
+        let (sender, receiver) = mpsc::channel(4);
         tokio::spawn(async move {
-            if let Err(error) = export_from(snapshot, only, &sender).await {
+            let mut encoder = ExportEncoder::new(format);
+            if let Err(error) = export_from(snapshot, only, &mut encoder, &sender).await {
                 let _ = sender.send(Err(error)).await;
             }
         });
@@ -144,13 +148,14 @@ impl Store {
 async fn export_from(
     snapshot: DatabaseTransaction,
     only: Option<ResourceKind>,
-    sender: &mpsc::Sender<Result<ExportItem, DbErr>>,
+    encoder: &mut ExportEncoder,
+    sender: &mpsc::Sender<Result<Vec<u8>, DbErr>>,
 ) -> Result<(), DbErr> {
     for kind in ResourceKind::ALL {
         if only.is_some_and(|only| only != kind) {
             continue;
         }
-        let sent = with_resource!(kind, export_kind(&snapshot, sender).await)?;
+        let sent = with_resource!(kind, export_kind(&snapshot, encoder, sender).await)?;
         if !sent {
             break;
         }
@@ -247,28 +252,69 @@ struct ExportData<'a, B> {
     body: &'a B,
 }
 
-/// One exported record.
-pub struct ExportItem {
-    pub resource: ResourceKind,
-    /// `id`, then the body's fields in order.
-    pub data: serde_json::Map<String, Value>,
+/// An NDJSON export line: an import line that writes the record as it is.
+#[derive(Serialize)]
+struct ExportLine<'a, B> {
+    resource: ResourceKind,
+    op: ImportOp,
+    data: ExportData<'a, B>,
 }
 
-impl ExportItem {
-    /// The record as an NDJSON import line (without the newline).
-    pub fn line(&self) -> String {
-        serde_json::json!({"resource": self.resource, "op": ImportOp::Upsert, "data": self.data})
-            .to_string()
+/// Encodes exported records as NDJSON lines, or as CSV rows under the first record's columns.
+struct ExportEncoder {
+    format: Format,
+    columns: Option<Vec<String>>,
+}
+
+impl ExportEncoder {
+    fn new(format: Format) -> Self {
+        Self {
+            format,
+            columns: None,
+        }
+    }
+
+    fn encode<B: Body>(&mut self, id: Uuid, body: &B, out: &mut Vec<u8>) -> Result<(), DbErr> {
+        let data = ExportData { id, body };
+        let failed = |error: &dyn std::fmt::Display| {
+            DbErr::Custom(format!("a record did not serialize: {error}"))
+        };
+        if self.format == Format::Json {
+            let line = ExportLine {
+                resource: B::KIND,
+                op: ImportOp::Upsert,
+                data,
+            };
+            serde_json::to_writer(&mut *out, &line).map_err(|error| failed(&error))?;
+            out.push(b'\n');
+            return Ok(());
+        }
+        let Ok(Value::Object(data)) = serde_json::to_value(data) else {
+            return Err(failed(&"not an object"));
+        };
+        let columns = match &self.columns {
+            Some(columns) => columns,
+            None => {
+                let header: Vec<String> = data.keys().cloned().collect();
+                out.extend_from_slice(tabular::BYTE_ORDER_MARK);
+                out.extend(tabular::record(&header).map_err(|error| failed(&error))?);
+                self.columns.insert(header)
+            }
+        };
+        let cells = columns.iter().map(|column| tabular::cell(data.get(column)));
+        out.extend(tabular::record(cells).map_err(|error| failed(&error))?);
+        Ok(())
     }
 }
 
 const EXPORT_BATCH: u64 = 500;
 
-/// Sends every record of one resource, in pages by id; projects come parents first. Returns false when
-/// the receiver has gone.
+/// Sends every record of one resource, encoded a batch at a time, in pages by id; projects come
+/// parents first. Returns false when the receiver has gone.
 async fn export_kind<R: Resource>(
     txn: &DatabaseTransaction,
-    sender: &mpsc::Sender<Result<ExportItem, DbErr>>,
+    encoder: &mut ExportEncoder,
+    sender: &mpsc::Sender<Result<Vec<u8>, DbErr>>,
 ) -> Result<bool, DbErr> {
     let kind = R::Body::KIND;
     let ordered_ids = match R::PARENT {
@@ -315,25 +361,13 @@ async fn export_kind<R: Resource>(
         if let Some(order) = &order {
             records.sort_by_key(|record| order.get(&record.meta.id).copied());
         }
-        for record in records {
-            after = Some(record.meta.id);
-            let data = match serde_json::to_value(ExportData {
-                id: record.meta.id,
-                body: &record.data,
-            }) {
-                Ok(Value::Object(data)) => data,
-                _ => return Err(DbErr::Custom("a record did not serialize".into())),
-            };
-            if sender
-                .send(Ok(ExportItem {
-                    resource: kind,
-                    data,
-                }))
-                .await
-                .is_err()
-            {
-                return Ok(false);
-            }
+        let mut chunk = Vec::new();
+        for record in &records {
+            encoder.encode(record.meta.id, &record.data, &mut chunk)?;
+        }
+        after = records.last().map(|record| record.meta.id);
+        if sender.send(Ok(chunk)).await.is_err() {
+            return Ok(false);
         }
     }
 }
