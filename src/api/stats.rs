@@ -277,9 +277,7 @@ async fn versioned<F, Fut>(
 ) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<
-        Output = Result<(Vec<&'static str>, Vec<Map<String, Value>>, Value), ApiError>,
-    >,
+    Fut: std::future::Future<Output = Result<Answer, ApiError>>,
 {
     let version = store.data_version(resources).await?;
     let format = if csv { "csv" } else { "json" };
@@ -316,14 +314,15 @@ where
         }
         None => None,
     };
-    let (columns, rows, json) = compute().await?;
-    let (body, content_type) = if csv {
-        (csv_body(&columns, &rows)?, CSV)
-    } else {
-        (
-            serde_json::to_vec(&json).map_err(internal)?,
+    let (body, content_type) = match compute().await? {
+        Answer::Table { columns, rows, .. } if csv => (csv_body(&columns, &rows)?, CSV),
+        Answer::Document(document) if csv => {
+            (csv_body(&SUMMARY_COLUMNS, &flatten(&document))?, CSV)
+        }
+        answer => (
+            serde_json::to_vec(&answer).map_err(internal)?,
             "application/json",
-        )
+        ),
     };
     let body = web::Bytes::from(body);
     if let Some(cache) = cache {
@@ -332,16 +331,25 @@ where
     Ok(response.content_type(content_type).body(body))
 }
 
-fn table_json(keys: Vec<&'static str>, table: &Table) -> Value {
-    serde_json::json!({"group_by": keys, "columns": table.columns, "rows": table.rows})
+/// What an aggregate answers: a table (as JSON, its grouping keys, columns and rows; as CSV, its rows)
+/// or a document (as JSON, itself; as CSV, its values flattened into `section,key,value` rows).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Answer {
+    Table {
+        group_by: Vec<&'static str>,
+        columns: Vec<&'static str>,
+        rows: Vec<Map<String, Value>>,
+    },
+    Document(Value),
 }
 
-fn table_answer(
-    keys: Vec<&'static str>,
-    table: Table,
-) -> (Vec<&'static str>, Vec<Map<String, Value>>, Value) {
-    let json = table_json(keys, &table);
-    (table.columns, table.rows, json)
+fn table_answer(group_by: Vec<&'static str>, table: Table) -> Answer {
+    Answer::Table {
+        group_by,
+        columns: table.columns,
+        rows: table.rows,
+    }
 }
 
 const PROJECT_DATA: &[ResourceKind] = &[
@@ -516,9 +524,11 @@ pub async fn result_stats(
                 other => Err(internal(anyhow::anyhow!("a result row is {other:?}"))),
             })
             .collect::<Result<_, _>>()?;
-        let columns = ResultStatsRow::COLUMNS.to_vec();
-        let json = serde_json::json!({"group_by": [], "columns": columns, "rows": rows});
-        Ok((columns, rows, json))
+        Ok(Answer::Table {
+            group_by: Vec::new(),
+            columns: ResultStatsRow::COLUMNS.to_vec(),
+            rows,
+        })
     })
     .await
 }
@@ -578,8 +588,9 @@ pub async fn overview(
     versioned(&store, &request, csv, &ResourceKind::ALL, || async {
         let headline = store.headline().await?;
         let funding = store.funding_stats(&FundingStatsQuery::default()).await?;
-        let json = serde_json::json!({"headline": headline, "funding": funding.rows});
-        Ok((SUMMARY_COLUMNS.to_vec(), flatten(&json), json))
+        Ok(Answer::Document(
+            serde_json::json!({"headline": headline, "funding": funding.rows}),
+        ))
     })
     .await
 }
@@ -693,7 +704,7 @@ pub async fn partnership_summary(
             "first_year": years.iter().min(),
             "last_year": years.iter().max(),
         });
-        Ok((SUMMARY_COLUMNS.to_vec(), flatten(&json), json))
+        Ok(Answer::Document(json))
     })
     .await
 }
