@@ -175,38 +175,74 @@ fn after_condition(keys: &[SortKey], after: &[Value]) -> Result<Condition, Field
     Ok(Condition::all().add(seek).add(any))
 }
 
-fn common_condition<R: Resource>(filter: &R::Filter, backend: DbBackend) -> Condition {
-    let common = filter.common();
-    // A text that folds to nothing (only spaces or punctuation) matches everything.
-    let search = common
-        .q
-        .map(|q| fold(&q.0))
-        .filter(|q| !q.is_empty())
-        .map(|q| {
+/// How a list finds the records that `q` matches.
+enum Search {
+    /// Through the search index: every record with a matching term, gathered first. Best when few
+    /// records match.
+    Gather(String),
+    /// By looking up the terms of each record the list reads, in the list's order, until the page is
+    /// full. Best when many records match: it stops early where gathering reads every match.
+    Probe(String),
+}
+
+/// On SQLite, a text that at least this many terms match is searched by probing.
+const BROAD_SEARCH: u64 = 5_000;
+
+impl Search {
+    fn condition<R: Resource>(&self, backend: DbBackend) -> SimpleExpr {
+        match self {
             // Folded text is letters and digits only, so it holds no LIKE wildcard to escape.
-            let pattern = format!("%{q}%");
-            let mut terms = Query::select();
-            terms
-                .column("record_id")
-                .from("search_terms")
-                .and_where(Expr::col("resource").eq(R::Body::KIND.name()));
-            if backend == DbBackend::Sqlite {
-                // SQLite finds the terms through their trigram table (PostgreSQL through its
-                // trigram index on `term`, which the plain LIKE uses).
-                terms.and_where(
-                    Expr::col("term_id").in_subquery(
-                        Query::select()
-                            .column("rowid")
-                            .from("search_trigrams")
-                            .and_where(Expr::col("term").like(pattern))
-                            .take(),
-                    ),
-                );
-            } else {
-                terms.and_where(Expr::col("term").like(pattern));
+            Search::Probe(q) => Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from("search_terms")
+                    .and_where(
+                        Expr::col(("search_terms", "record_id"))
+                            .equals((R::Body::KIND.collection(), "id")),
+                    )
+                    .and_where(Expr::col("term").like(format!("%{q}%")))
+                    .take(),
+            ),
+            Search::Gather(q) => {
+                let mut terms = Query::select();
+                terms
+                    .column("record_id")
+                    .from("search_terms")
+                    .and_where(Expr::col("resource").eq(R::Body::KIND.name()));
+                if backend == DbBackend::Sqlite {
+                    // The trigram table's phrase query: the terms holding the text (three letters
+                    // or more, which `search_plan` sees to).
+                    terms.and_where(
+                        Expr::col("term_id").in_subquery(
+                            Query::select()
+                                .column("rowid")
+                                .from("search_trigrams")
+                                .and_where(trigram_phrase(q))
+                                .take(),
+                        ),
+                    );
+                } else {
+                    // PostgreSQL's trigram index on `term` serves LIKE itself.
+                    terms.and_where(Expr::col("term").like(format!("%{q}%")));
+                }
+                Expr::col("id").in_subquery(terms.take())
             }
-            Expr::col("id").in_subquery(terms.take())
-        });
+        }
+    }
+}
+
+/// The terms of SQLite's trigram table that hold `q` (folded: letters and digits, never a quote).
+fn trigram_phrase(q: &str) -> SimpleExpr {
+    Expr::cust_with_values(r#""search_trigrams" MATCH ?"#, [format!("\"{q}\"")])
+}
+
+fn common_condition<R: Resource>(
+    filter: &R::Filter,
+    search: Option<&Search>,
+    backend: DbBackend,
+) -> Condition {
+    let common = filter.common();
+    let search = search.map(|search| search.condition::<R>(backend));
     let external = common.external_id.map(|external| {
         Expr::col("id").in_subquery(
             Query::select()
@@ -300,16 +336,63 @@ fn check_precondition(expected: Precondition, current: Option<i32>) -> Result<()
 }
 
 impl Store {
+    /// How to search for `q`, or None when it folds to nothing (only spaces or punctuation), which
+    /// matches everything. PostgreSQL's planner weighs gathering against probing with its statistics;
+    /// on SQLite, the trigram table counts the matching terms, up to `BROAD_SEARCH`, first.
+    async fn search_plan<R: Resource>(&self, q: &str) -> Result<Option<Search>, DbErr> {
+        let q = fold(q);
+        if q.is_empty() {
+            return Ok(None);
+        }
+        if self.reader().get_database_backend() == DbBackend::Postgres {
+            return Ok(Some(Search::Gather(q)));
+        }
+        // Trigrams find texts of three letters or more.
+        if q.chars().count() < 3 {
+            return Ok(Some(Search::Probe(q)));
+        }
+        let matching = Query::select()
+            .expr(Expr::val(1))
+            .from("search_trigrams")
+            .inner_join(
+                "search_terms",
+                Expr::col(("search_terms", "term_id")).equals(("search_trigrams", "rowid")),
+            )
+            .and_where(trigram_phrase(&q))
+            .and_where(Expr::col(("search_terms", "resource")).eq(R::Body::KIND.name()))
+            .limit(BROAD_SEARCH)
+            .take();
+        let count = Query::select()
+            .expr_as(Expr::cust("COUNT(*)"), "n")
+            .from_subquery(matching, "m")
+            .take();
+        let found = match self.reader().query_one(&count).await? {
+            Some(row) => row.try_get::<i64>("", "n")?,
+            None => 0,
+        };
+        Ok(Some(if found as u64 >= BROAD_SEARCH {
+            Search::Probe(q)
+        } else {
+            Search::Gather(q)
+        }))
+    }
+
     pub async fn list<R: Resource>(
         &self,
         request: ListRequest<R::Filter>,
     ) -> Result<ListPage<R::Body>, StoreError> {
         let sort = request.sort.unwrap_or_else(|| "id".to_owned());
         let keys = sort_keys::<R>(&sort).map_err(StoreError::BadParameter)?;
+        let backend = self.reader().get_database_backend();
+        let search = match request.filter.common().q {
+            Some(q) => self.search_plan::<R>(&q.0).await?,
+            None => None,
+        };
         let mut select = R::Entity::find()
             .filter(common_condition::<R>(
                 &request.filter,
-                self.reader().get_database_backend(),
+                search.as_ref(),
+                backend,
             ))
             .filter(R::filter(&request.filter));
         if let Some(cursor) = &request.cursor {

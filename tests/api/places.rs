@@ -147,6 +147,35 @@ on_both_engines! {
         assert!(app.list_all("/v1/organizations?q=city%20of%20kitakyushu").await.is_empty());
     }
 
+    async fn a_text_that_thousands_of_records_hold_is_found_page_by_page(app: TestApp) {
+        // More towns than SQLite gathers by their terms (it probes each record in order instead), and
+        // one place that only a short text finds.
+        let town = |n: u32| format!("00000000-0000-4000-8000-{n:012}");
+        let mut body = String::new();
+        for n in 1..=5_002 {
+            body.push_str(&json!({"resource": "city", "op": "upsert",
+                "data": {"id": town(n), "name": format!("Town {n}"), "country": "JP"}}).to_string());
+            body.push('\n');
+        }
+        body.push_str(&json!({"resource": "city", "op": "upsert",
+            "data": {"id": "ffffffff-0000-4000-8000-000000000000", "name": "Other place", "country": "KH"}}).to_string());
+        let reply = app.request(awc::http::Method::POST, "/v1/import", Some(body.into_bytes()),
+            &[("content-type", "application/x-ndjson")]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+        let ids = |reply: &crate::helpers::Reply| reply.body["items"].as_array().unwrap().iter()
+            .map(|city| city["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+        let first = app.get("/v1/cities?q=town&limit=3").await;
+        assert_eq!(ids(&first), [town(1), town(2), town(3)]);
+        let cursor = first.body["next_cursor"].as_str().unwrap();
+        let second = app.get(&format!("/v1/cities?q=town&limit=3&cursor={cursor}")).await;
+        assert_eq!(ids(&second), [town(4), town(5), town(6)]);
+        assert_eq!(ids(&app.get("/v1/cities?q=town&country=KH").await), Vec::<String>::new());
+        assert_eq!(ids(&app.get("/v1/cities?q=town%205002").await), [town(5002)]);
+        assert_eq!(ids(&app.get("/v1/cities?q=ot&limit=3").await), ["ffffffff-0000-4000-8000-000000000000"]);
+        assert_eq!(app.list_all("/v1/cities?q=own&limit=500").await.len(), 5_002);
+    }
+
     async fn the_search_index_is_built_again_when_missing(app: TestApp) {
         app.create("cities", json!({"name": "Hai Phong", "country": "VN", "aliases": ["Haiphong"]})).await;
         let db = app.store.connection();

@@ -30,16 +30,18 @@ on_both_engines! {
                 "currency": "JPY", "start": "2001"})).await;
         }
 
-        // A list page with every filter is one statement, at any page size.
+        // A list page with every filter is one statement, at any page size; on SQLite a search first
+        // counts its matches in the trigram table, to choose how to search.
+        let list = if matches!(app.engine, Engine::Sqlite) { 2 } else { 1 };
         let filters = format!("partnership_id={partnership}&city_id={dalian}&country=CN&sector=air_quality\
             &status=active&parent_id={programme}&organization_id={kita}&policy_marker=climate_mitigation\
             &sdg_target=11.6&start_from=2000&start_to=2002&q=phase&updated_since=2000-01-01T00:00:00Z");
         for limit in [1, 5, 100] {
-            assert_eq!(statements_for(&app, &format!("/v1/projects?limit={limit}&{filters}")).await, 1, "limit={limit}");
+            assert_eq!(statements_for(&app, &format!("/v1/projects?limit={limit}&{filters}")).await, list, "limit={limit}");
         }
         let page = app.get(&format!("/v1/projects?limit=5&sort=-title&{filters}")).await;
         let cursor = page.body["next_cursor"].as_str().unwrap();
-        assert_eq!(statements_for(&app, &format!("/v1/projects?limit=5&sort=-title&cursor={cursor}&{filters}")).await, 1);
+        assert_eq!(statements_for(&app, &format!("/v1/projects?limit=5&sort=-title&cursor={cursor}&{filters}")).await, list);
         assert_eq!(statements_for(&app, &format!("/v1/projects/{programme}")).await, 1);
 
         // The overview: the change feed's head (the data version behind its ETag), the headline figures,
