@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement, SimpleExpr};
 use sea_orm::Value as SeaValue;
 use sea_orm::{
     ActiveModelTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
@@ -203,37 +203,38 @@ impl Search {
                     .and_where(Expr::col("term").like(format!("%{q}%")))
                     .take(),
             ),
-            Search::Gather(q) => {
-                let mut terms = Query::select();
-                terms
+            Search::Gather(q) if backend == DbBackend::Sqlite => {
+                Expr::col("id").in_subquery(trigram_matches(R::Body::KIND, q))
+            }
+            // PostgreSQL's trigram index on `term` serves LIKE itself.
+            Search::Gather(q) => Expr::col("id").in_subquery(
+                Query::select()
                     .column("record_id")
                     .from("search_terms")
-                    .and_where(Expr::col("resource").eq(R::Body::KIND.name()));
-                if backend == DbBackend::Sqlite {
-                    // The trigram table's phrase query: the terms holding the text (three letters
-                    // or more, which `search_plan` sees to).
-                    terms.and_where(
-                        Expr::col("term_id").in_subquery(
-                            Query::select()
-                                .column("rowid")
-                                .from("search_trigrams")
-                                .and_where(trigram_phrase(q))
-                                .take(),
-                        ),
-                    );
-                } else {
-                    // PostgreSQL's trigram index on `term` serves LIKE itself.
-                    terms.and_where(Expr::col("term").like(format!("%{q}%")));
-                }
-                Expr::col("id").in_subquery(terms.take())
-            }
+                    .and_where(Expr::col("resource").eq(R::Body::KIND.name()))
+                    .and_where(Expr::col("term").like(format!("%{q}%")))
+                    .take(),
+            ),
         }
     }
 }
 
-/// The terms of SQLite's trigram table that hold `q` (folded: letters and digits, never a quote).
-fn trigram_phrase(q: &str) -> SimpleExpr {
-    Expr::cust_with_values(r#""search_trigrams" MATCH ?"#, [format!("\"{q}\"")])
+/// The records of `kind` whose terms hold `q` (three letters or more, folded: never a quote), found
+/// through SQLite's trigram table by a phrase query. CROSS JOIN keeps SQLite reading the trigram
+/// table first: it would otherwise read every term of the resource and look each up in it.
+fn trigram_matches(kind: ResourceKind, q: &str) -> SelectStatement {
+    Query::select()
+        .column(("search_terms", "record_id"))
+        .from("search_trigrams")
+        // sea-query writes no ON for a cross join: the join's condition is in WHERE.
+        .cross_join("search_terms")
+        .and_where(Expr::col(("search_terms", "term_id")).equals(("search_trigrams", "rowid")))
+        .and_where(Expr::cust_with_values(
+            r#""search_trigrams" MATCH ?"#,
+            [format!("\"{q}\"")],
+        ))
+        .and_where(Expr::col(("search_terms", "resource")).eq(kind.name()))
+        .take()
 }
 
 fn common_condition<R: Resource>(
@@ -351,15 +352,7 @@ impl Store {
         if q.chars().count() < 3 {
             return Ok(Some(Search::Probe(q)));
         }
-        let matching = Query::select()
-            .expr(Expr::val(1))
-            .from("search_trigrams")
-            .inner_join(
-                "search_terms",
-                Expr::col(("search_terms", "term_id")).equals(("search_trigrams", "rowid")),
-            )
-            .and_where(trigram_phrase(&q))
-            .and_where(Expr::col(("search_terms", "resource")).eq(R::Body::KIND.name()))
+        let matching = trigram_matches(R::Body::KIND, &q)
             .limit(BROAD_SEARCH)
             .take();
         let count = Query::select()
