@@ -177,9 +177,12 @@ fn after_condition(keys: &[SortKey], after: &[Value]) -> Result<Condition, Field
 
 /// How a list finds the records that `q` matches.
 enum Search {
-    /// Through the search index: every record with a matching term, gathered first. Best when few
-    /// records match.
+    /// Through SQLite's trigram table: every record with a matching term, gathered first. Best when
+    /// few records match.
     Gather(String),
+    /// With `LIKE` on the terms, which PostgreSQL's planner serves from its trigram index or by
+    /// probing, as its statistics say.
+    Like(String),
     /// By looking up the terms of each record the list reads, in the list's order, until the page is
     /// full. Best when many records match: it stops early where gathering reads every match.
     Probe(String),
@@ -189,7 +192,7 @@ enum Search {
 const BROAD_SEARCH: u64 = 5_000;
 
 impl Search {
-    fn condition<R: Resource>(&self, backend: DbBackend) -> SimpleExpr {
+    fn condition<R: Resource>(&self) -> SimpleExpr {
         match self {
             // Folded text is letters and digits only, so it holds no LIKE wildcard to escape.
             Search::Probe(q) => Expr::exists(
@@ -203,11 +206,8 @@ impl Search {
                     .and_where(Expr::col("term").like(format!("%{q}%")))
                     .take(),
             ),
-            Search::Gather(q) if backend == DbBackend::Sqlite => {
-                Expr::col("id").in_subquery(trigram_matches(R::Body::KIND, q))
-            }
-            // PostgreSQL's trigram index on `term` serves LIKE itself.
-            Search::Gather(q) => Expr::col("id").in_subquery(
+            Search::Gather(q) => Expr::col("id").in_subquery(trigram_matches(R::Body::KIND, q)),
+            Search::Like(q) => Expr::col("id").in_subquery(
                 Query::select()
                     .column("record_id")
                     .from("search_terms")
@@ -237,13 +237,9 @@ fn trigram_matches(kind: ResourceKind, q: &str) -> SelectStatement {
         .take()
 }
 
-fn common_condition<R: Resource>(
-    filter: &R::Filter,
-    search: Option<&Search>,
-    backend: DbBackend,
-) -> Condition {
+fn common_condition<R: Resource>(filter: &R::Filter, search: Option<&Search>) -> Condition {
     let common = filter.common();
-    let search = search.map(|search| search.condition::<R>(backend));
+    let search = search.map(|search| search.condition::<R>());
     let external = common.external_id.map(|external| {
         Expr::col("id").in_subquery(
             Query::select()
@@ -346,7 +342,7 @@ impl Store {
             return Ok(None);
         }
         if self.reader().get_database_backend() == DbBackend::Postgres {
-            return Ok(Some(Search::Gather(q)));
+            return Ok(Some(Search::Like(q)));
         }
         // Trigrams find texts of three letters or more.
         if q.chars().count() < 3 {
@@ -376,17 +372,12 @@ impl Store {
     ) -> Result<ListPage<R::Body>, StoreError> {
         let sort = request.sort.unwrap_or_else(|| "id".to_owned());
         let keys = sort_keys::<R>(&sort).map_err(StoreError::BadParameter)?;
-        let backend = self.reader().get_database_backend();
         let search = match request.filter.common().q {
             Some(q) => self.search_plan::<R>(&q.0).await?,
             None => None,
         };
         let mut select = R::Entity::find()
-            .filter(common_condition::<R>(
-                &request.filter,
-                search.as_ref(),
-                backend,
-            ))
+            .filter(common_condition::<R>(&request.filter, search.as_ref()))
             .filter(R::filter(&request.filter));
         if let Some(cursor) = &request.cursor {
             let after = cursor::decode(cursor, &sort).map_err(StoreError::BadParameter)?;
